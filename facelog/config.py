@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Face pipeline (inference/README.md explains the choices).
-    detector: DetectorName = "seed"
+    detector: DetectorName = "dlib"
     detect_max_side: int = Field(default=640, ge=160, le=4096)
     classifier: ClassifierName = "fer"
     classifier_path: Path | None = None

@@ -1,0 +1,175 @@
+"""``facelog``: the bot, the demo and the face pipeline from a terminal.
+
+Heavy imports (TensorFlow, dlib) happen inside the commands that need them, so ``--help`` and
+argument errors answer instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from facelog.config import Settings
+
+if TYPE_CHECKING:
+    from inference.pipeline import Analysis, FacePipeline
+
+log = logging.getLogger("facelog")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k in ("detector", "classifier") if (v := getattr(args, k, None))}
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _pipeline(settings: Settings) -> FacePipeline:
+    from inference.pipeline import FacePipeline
+
+    return FacePipeline.from_settings(settings)
+
+
+def _describe(name: str, analysis: Analysis) -> str:
+    from inference.labels import KOREAN
+
+    t = analysis.timings
+    took = (
+        f"{t.total:.0f} ms (decode {t.decode:.0f}, detect {t.detect:.0f}, "
+        f"align {t.align:.0f}, classify {t.classify:.0f})"
+    )
+    if analysis.face is None:
+        return f"{name}: no face found — {took}"
+    probs = "  ".join(f"{e.value} {p:.2f}" for e, p in analysis.probabilities.items())
+    more = f" (largest of {analysis.faces})" if analysis.faces > 1 else ""
+    return (
+        f"{name}: {analysis.emotion.value} ({KOREAN[analysis.emotion]}) "
+        f"{analysis.confidence:.0%}{more}\n  {probs}\n  faces: {analysis.faces}  box: "
+        f"{analysis.box.x},{analysis.box.y} {analysis.box.width}×{analysis.box.height}  {took}"
+    )
+
+
+def _as_json(name: str, analysis: Analysis) -> dict[str, object]:
+    out: dict[str, object] = {"photo": name, "faces": analysis.faces, "ms": analysis.timings.total}
+    if analysis.face is not None:
+        out |= {
+            "emotion": analysis.emotion.value,
+            "probabilities": {e.value: round(p, 4) for e, p in analysis.probabilities.items()},
+            "box": [analysis.box.x, analysis.box.y, analysis.box.width, analysis.box.height],
+        }
+    return out
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from inference.align import to_uint8
+    from inference.image import ImageError
+
+    pipeline = _pipeline(_settings(args))
+    save = Path(args.save_aligned) if args.save_aligned else None
+    if save:
+        save.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for photo in args.photos:
+        path = Path(photo)
+        try:
+            analysis = pipeline.analyze_sync(path.read_bytes())
+        except (OSError, ImageError) as exc:
+            failed += 1
+            print(f"{path}: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(_as_json(str(path), analysis), ensure_ascii=False))
+        else:
+            print(_describe(str(path), analysis))
+        if save and analysis.face is not None:
+            from PIL import Image
+
+            target = save / f"{path.stem}.aligned.png"
+            Image.fromarray(to_uint8(analysis.aligned)).save(target)
+            if not args.json:
+                print(f"  aligned crop: {target}")
+    pipeline.close()
+    return 1 if failed else 0
+
+
+def sample_selfie() -> bytes:
+    return resources.files("inference").joinpath("samples/selfie.jpg").read_bytes()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Everything a post does without Telegram: the sample selfie through the pipeline."""
+    pipeline = _pipeline(_settings(args))
+    print(f"Facelog demo — classifier: {pipeline.classifier.name}, detector: {pipeline.detector.name}")
+    analysis = pipeline.analyze_sync(sample_selfie())
+    print(_describe("inference/samples/selfie.jpg", analysis))
+    pipeline.close()
+    return 0 if analysis.face is not None else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.telegram_bot_token is None:
+        print(
+            "No TELEGRAM_BOT_TOKEN is set, so here is the local demo instead "
+            "(README.md says how to get a token from @BotFather).\n"
+        )
+        return cmd_demo(args)
+    print(
+        "facelog: the Telegram bot is not part of this version yet; "
+        "run `facelog demo` or `facelog analyze PHOTO`.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="facelog", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def pipeline_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--detector", choices=["seed", "dlib", "mtcnn"], help="face detector")
+        p.add_argument("--classifier", choices=["fer", "keras"], help="emotion classifier")
+
+    run = sub.add_parser("run", help="run the Telegram bot (the demo when no token is set)")
+    pipeline_options(run)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="run the face pipeline on the bundled sample selfie")
+    pipeline_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    analyze = sub.add_parser("analyze", help="read the emotion on each photo")
+    analyze.add_argument("photos", nargs="+", metavar="PHOTO")
+    analyze.add_argument("--save-aligned", metavar="DIR", help="write the aligned 224×224 crops")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per photo")
+    pipeline_options(analyze)
+    analyze.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"facelog: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"facelog: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
