@@ -10,6 +10,7 @@ are classified in one batch, so the event loop never waits on a model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -201,7 +202,11 @@ class FacePipeline:
         )
 
     def analyze_sync(self, data: bytes) -> Analysis:
-        return self.analyze_batch_sync([data])[0]  # type: ignore[return-value]
+        """One photo; raises :class:`ImageError` on bad input."""
+        result = self.analyze_batch_sync([data])[0]
+        if isinstance(result, ImageError):
+            raise result
+        return result
 
     def analyze_batch_sync(self, images: Sequence[bytes]) -> list[Analysis | ImageError]:
         """Batch API: one classifier call for every face found; bad inputs come back as errors."""
@@ -214,9 +219,10 @@ class FacePipeline:
         with_face = [
             loc for loc in located if isinstance(loc, _Located) and loc.aligned is not None
         ]
+        crops = [loc.aligned for loc in with_face if loc.aligned is not None]
         t0 = time.perf_counter()
-        scores = self.classifier.predict(np.stack([loc.aligned for loc in with_face])) if with_face else None  # type: ignore[misc]
-        per_face = (time.perf_counter() - t0) * 1e3 / max(1, len(with_face))
+        scores = self.classifier.predict(np.stack(crops)) if crops else None
+        per_face = (time.perf_counter() - t0) * 1e3 / max(1, len(crops))
         results: list[Analysis | ImageError] = []
         index = 0
         for loc in located:
@@ -272,7 +278,9 @@ class FacePipeline:
             self.batches.append(len(live))
             faces = np.stack([face for face, _ in live])
             try:
-                scores = await loop.run_in_executor(self._model_thread, self.classifier.predict, faces)
+                scores = await loop.run_in_executor(
+                    self._model_thread, self.classifier.predict, faces
+                )
             except Exception as exc:  # the model failed: every waiter hears about it
                 for _, fut in live:
                     if not fut.done():
@@ -285,10 +293,8 @@ class FacePipeline:
     async def aclose(self) -> None:
         if self._batcher is not None:
             self._batcher.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._batcher
-            except asyncio.CancelledError:
-                pass
             self._batcher = None
         self.close()
 

@@ -1,0 +1,70 @@
+"""The command line a newcomer uses first: demo, analyze, run without a token."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from facelog.cli import main
+from tests.conftest import FACE_PHOTOS, NO_FACE_PHOTOS, package_file
+
+
+def test_demo_reads_the_bundled_selfie(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "happy (기쁨)" in out
+    for emotion in ("anger", "happy", "panic", "sadness"):
+        assert emotion in out
+    assert "faces: 1" in out and " ms " in out
+
+
+def test_analyze_prints_each_photo_and_saves_aligned_crops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    face = package_file(*FACE_PHOTOS["astronaut"])
+    no_face = package_file(*NO_FACE_PHOTOS["coffee"])
+    crops = tmp_path / "aligned"
+    assert main(["analyze", str(face), str(no_face), "--save-aligned", str(crops)]) == 0
+    out = capsys.readouterr().out
+    assert f"{face}: happy" in out
+    assert f"{no_face}: no face found" in out
+    saved = list(crops.iterdir())
+    assert [p.name for p in saved] == ["astronaut.aligned.png"]
+    assert Image.open(saved[0]).size == (224, 224)
+
+
+def test_analyze_json_and_unreadable_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not really")
+    face = package_file(*FACE_PHOTOS["grace_hopper"])
+    assert main(["analyze", "--json", str(face), str(broken)]) == 1
+    captured = capsys.readouterr()
+    record = json.loads(captured.out.strip())
+    assert record["faces"] == 1
+    assert set(record["probabilities"]) == {"anger", "happy", "panic", "sadness"}
+    assert "broken.jpg" in captured.err
+
+
+def test_run_without_token_falls_back_to_the_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "TELEGRAM_BOT_TOKEN" in out and "happy" in out
+
+
+def test_bad_settings_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FACELOG_MAX_BATCH", "0")
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("facelog: invalid setting max_batch")
+    assert "\n" not in err
