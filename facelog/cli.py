@@ -27,7 +27,7 @@ log = logging.getLogger("facelog")
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k in ("detector", "classifier") if (v := getattr(args, k, None))}
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)
 
 
 def _pipeline(settings: Settings) -> FacePipeline:
@@ -105,7 +105,9 @@ def sample_selfie() -> bytes:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Everything a post does without Telegram: the sample selfie through the pipeline."""
     pipeline = _pipeline(_settings(args))
-    print(f"Facelog demo — classifier: {pipeline.classifier.name}, detector: {pipeline.detector.name}")
+    print(
+        f"Facelog demo — classifier: {pipeline.classifier.name}, detector: {pipeline.detector.name}"
+    )
     analysis = pipeline.analyze_sync(sample_selfie())
     print(_describe("inference/samples/selfie.jpg", analysis))
     pipeline.close()
@@ -164,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ValidationError as exc:
         first = exc.errors()[0]
-        print(f"facelog: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        print(
+            f"facelog: invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}",
+            file=sys.stderr,
+        )
         return 2
     except FileNotFoundError as exc:
         print(f"facelog: {exc}", file=sys.stderr)

@@ -74,4 +74,6 @@ def _shrink_around(
     def move(p: tuple[float, float]) -> tuple[float, float]:
         return ((p[0] - x0) * fx, (p[1] - y0) * fy)
 
-    return small, Landmarks(move(landmarks.left_eye), move(landmarks.right_eye), move(landmarks.nose))
+    return small, Landmarks(
+        move(landmarks.left_eye), move(landmarks.right_eye), move(landmarks.nose)
+    )

@@ -138,11 +138,10 @@ class KerasClassifier:
         model = self._model
         signature = [tf.TensorSpec([None, spec.size, spec.size, spec.channels], tf.float32)]
 
-        @tf.function(input_signature=signature, reduce_retracing=True)
         def _forward(x: Any) -> Any:
             return model(x, training=False)
 
-        self._forward = _forward
+        self._forward: Any = tf.function(_forward, input_signature=signature, reduce_retracing=True)
         self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
         log.info("loaded classifier %s (%s) on %s", self.name, self.path.name, self.device)
 

