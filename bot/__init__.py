@@ -1,0 +1,1 @@
+"""The Telegram layer: handlers, keyboards and rendering; no diary rules live here."""

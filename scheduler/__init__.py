@@ -1,0 +1,1 @@
+"""Scheduled jobs: daily reminders and monthly summaries."""
