@@ -1,0 +1,388 @@
+"""The diary's plain values, shared by services, storage, the scheduler and the CLI.
+
+They know nothing of Telegram or MongoDB: the bot translates updates into them and the repository
+maps documents onto them at its edge, so neither side leaks into the other. Each value checks its
+own invariants (lengths, ranges, known labels) when it is built, so a value that exists is valid
+wherever it travels; a bad one raises ``ValueError`` with the field's name and never its content
+(diary text must not end up in logs through an error message).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from inference.labels import EMOTIONS, Emotion
+
+__all__ = [
+    "ATTITUDES",
+    "COMPONENTS",
+    "EMOTIONS",
+    "INTENSITIES",
+    "LANGUAGES",
+    "LENGTHS",
+    "MAX_TEXT_CHARS",
+    "Account",
+    "AnnaSettings",
+    "Attitude",
+    "ChatTurn",
+    "Component",
+    "Emotion",
+    "EmotionCounts",
+    "Entry",
+    "ExportedEntry",
+    "Language",
+    "Month",
+    "MonthCounts",
+    "ReminderSettings",
+    "Role",
+    "User",
+    "UserExport",
+    "check_time_zone",
+]
+
+Language = Literal["ko", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+Attitude = Literal["casual", "polite"]  # 반말 / 존댓말
+ATTITUDES: tuple[Attitude, ...] = get_args(Attitude)
+Component = Literal["advice", "comfort", "empathy"]
+COMPONENTS: tuple[Component, ...] = get_args(Component)
+Role = Literal["user", "anna"]
+ROLES: tuple[Role, ...] = get_args(Role)
+#: Sampling temperatures of the seed's "답변 강도": creative, normal, honest.
+INTENSITIES: tuple[float, ...] = (1.0, 0.75, 0.5)
+#: Target lengths in characters of the seed's "답변 길이": short, normal, long.
+LENGTHS: tuple[int, ...] = (150, 300, 450)
+
+NAME_MAX_CHARS = 40
+INTRO_MAX_CHARS = 200
+#: A guard against abuse, not a product limit: Telegram caps a message at 4 096 characters, and a
+#: long voice note's transcript stays well below this.
+MAX_TEXT_CHARS = 20_000
+#: Likewise for Anna's replies and chat turns.
+MAX_REPLY_CHARS = 8_000
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _has_control_chars(text: str, *, allow_newlines: bool) -> bool:
+    allowed = {"\n", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def _require_aware(value: datetime, what: str) -> None:
+    _require(value.tzinfo is not None and value.utcoffset() is not None, f"{what} must be aware")
+
+
+def check_time_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone this machine knows, else raise ``ValueError``.
+
+    Checked at construction so a reminder can never be scheduled in a zone that fails later,
+    at the moment it should fire.
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A diary owner: their Telegram user id is the key everything else is scoped by.
+
+    ``name`` is whitespace-trimmed (1–40 characters), ``intro`` trimmed with an empty one stored
+    as ``None`` (≤200 characters). ``active`` turns false when the user blocks the bot, so the
+    scheduler skips them without losing their diary.
+    """
+
+    id: int
+    name: str
+    created_at: datetime
+    intro: str | None = None
+    language: Language = "ko"
+    time_zone: str = "Asia/Seoul"
+    active: bool = True
+
+    def __post_init__(self) -> None:
+        _require(self.id > 0, "User.id must be a positive Telegram user id")
+        name = self.name.strip()
+        _require(1 <= len(name) <= NAME_MAX_CHARS, f"User.name must be 1-{NAME_MAX_CHARS} chars")
+        _require(not _has_control_chars(name, allow_newlines=False), "User.name has control chars")
+        intro = self.intro.strip() if self.intro else None
+        if intro is not None:
+            _require(len(intro) <= INTRO_MAX_CHARS, f"User.intro must be ≤{INTRO_MAX_CHARS} chars")
+            _require(
+                not _has_control_chars(intro, allow_newlines=True), "User.intro has control chars"
+            )
+        _require(self.language in LANGUAGES, f"User.language must be one of {LANGUAGES}")
+        check_time_zone(self.time_zone)
+        _require_aware(self.created_at, "User.created_at")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "intro", intro or None)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The user's time zone: entry dates are days in this zone."""
+        return ZoneInfo(self.time_zone)
+
+
+@dataclass(frozen=True, slots=True)
+class AnnaSettings:
+    """How the user asked Anna to write (seed "AI SETTING").
+
+    ``composition`` may be empty: the seed's rule is that no choice means all three parts, and
+    ``effective_composition`` applies it so callers never have to.
+    """
+
+    attitude: Attitude = "casual"
+    composition: frozenset[Component] = frozenset()
+    intensity: float = 0.75
+    length: int = 300
+    voice_replies: bool = False
+
+    def __post_init__(self) -> None:
+        _require(self.attitude in ATTITUDES, f"AnnaSettings.attitude must be one of {ATTITUDES}")
+        composition = frozenset(self.composition)
+        _require(
+            composition <= frozenset(COMPONENTS),
+            f"AnnaSettings.composition must be a subset of {COMPONENTS}",
+        )
+        _require(
+            self.intensity in INTENSITIES, f"AnnaSettings.intensity must be one of {INTENSITIES}"
+        )
+        _require(self.length in LENGTHS, f"AnnaSettings.length must be one of {LENGTHS}")
+        object.__setattr__(self, "composition", composition)
+        object.__setattr__(self, "intensity", float(self.intensity))
+        object.__setattr__(self, "length", int(self.length))
+        object.__setattr__(self, "voice_replies", bool(self.voice_replies))
+
+    def effective_composition(self) -> frozenset[Component]:
+        """The parts Anna writes: the chosen ones, or all three when none is chosen."""
+        return self.composition or frozenset(COMPONENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    """The daily reminder: local wall-clock time in ``time_zone`` (IANA name)."""
+
+    enabled: bool = False
+    hour: int = 21
+    minute: int = 0
+    time_zone: str = "Asia/Seoul"
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.hour <= 23, "ReminderSettings.hour must be within 0..23")
+        _require(0 <= self.minute <= 59, "ReminderSettings.minute must be within 0..59")
+        check_time_zone(self.time_zone)
+        object.__setattr__(self, "enabled", bool(self.enabled))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone the reminder's hour and minute are read in."""
+        return ZoneInfo(self.time_zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user with their settings: what the bot loads for each message and the scheduler walks."""
+
+    user: User
+    anna: AnnaSettings
+    reminder: ReminderSettings
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Month:
+    """A calendar month: the unit of the calendar view, the monthly summary and its sent-log key.
+
+    ``str(Month(2024, 6))`` is ``"2024-06"``, the period key the scheduler stores.
+    """
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.year <= 9999, "Month.year must be within 1..9999")
+        _require(1 <= self.month <= 12, "Month.month must be within 1..12")
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        """The month a day belongs to."""
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """Read ``YYYY-MM`` (as typed after ``/summary``); raise ``ValueError`` otherwise."""
+        parts = text.strip().split("-")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+            raise ValueError("a month is written YYYY-MM")
+        return cls(int(parts[0]), int(parts[1]))
+
+    @property
+    def first_day(self) -> date:
+        """The 1st of the month."""
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        """The last day of the month."""
+        return self.next().first_day - timedelta(days=1)
+
+    def next(self) -> Month:
+        """The following month."""
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        """The month before."""
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and (day.year, day.month) == (self.year, self.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def _check_probabilities(probabilities: Mapping[str, float]) -> dict[str, float]:
+    checked: dict[str, float] = {}
+    for label, value in probabilities.items():
+        _require(isinstance(label, str) and bool(label), "Entry.probabilities keys must be labels")
+        number = float(value)
+        _require(0.0 <= number <= 1.0, "Entry.probabilities values must be within 0..1")
+        checked[str(label)] = number
+    return checked
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One diary entry: the day's photo (by blob id), its emotion and the person's words.
+
+    ``day`` is the local date in the user's time zone (backdating changes it, never
+    ``created_at``, which is when the entry was stored, in UTC). ``probabilities`` holds what the
+    classifier reported per label (the four emotions, possibly ``other``); ``anna_comment`` may
+    arrive after the entry was stored (the LLM can be slow or down), and ``voice_id`` names the
+    blob of Anna's spoken comment once one was made.
+    """
+
+    id: str
+    user_id: int
+    day: date
+    created_at: datetime
+    emotion: Emotion
+    probabilities: Mapping[str, float]
+    faces: int
+    text: str
+    photo_id: str
+    anna_comment: str | None = None
+    voice_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(bool(self.id), "Entry.id must not be empty")
+        _require(self.user_id > 0, "Entry.user_id must be positive")
+        _require_aware(self.created_at, "Entry.created_at")
+        _require(self.faces >= 1, "Entry.faces must be at least 1 (no face, no entry)")
+        _require(len(self.text) <= MAX_TEXT_CHARS, f"Entry.text must be ≤{MAX_TEXT_CHARS} chars")
+        if self.anna_comment is not None:
+            _require(
+                len(self.anna_comment) <= MAX_REPLY_CHARS,
+                f"Entry.anna_comment must be ≤{MAX_REPLY_CHARS} chars",
+            )
+        object.__setattr__(self, "emotion", Emotion(self.emotion))
+        object.__setattr__(
+            self, "probabilities", MappingProxyType(_check_probabilities(self.probabilities))
+        )
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the chosen emotion (0 when the classifier did not report it)."""
+        return self.probabilities.get(self.emotion.value, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTurn:
+    """One turn of the realtime chat with Anna."""
+
+    role: Role
+    text: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _require(self.role in ROLES, f"ChatTurn.role must be one of {ROLES}")
+        _require(len(self.text) <= MAX_TEXT_CHARS, f"ChatTurn.text must be ≤{MAX_TEXT_CHARS} chars")
+        _require_aware(self.at, "ChatTurn.at")
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionCounts:
+    """How many entries had each emotion; every emotion is present, zero when absent."""
+
+    counts: Mapping[Emotion, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        given = {Emotion(label): int(n) for label, n in self.counts.items()}
+        _require(all(n >= 0 for n in given.values()), "EmotionCounts must not be negative")
+        object.__setattr__(self, "counts", MappingProxyType({e: given.get(e, 0) for e in EMOTIONS}))
+
+    @classmethod
+    def of(cls, emotions: Iterable[Emotion | str]) -> EmotionCounts:
+        """Count a sequence of labels (the Python-side reduction the repository falls back on)."""
+        tally: dict[Emotion, int] = {}
+        for label in emotions:
+            emotion = Emotion(label)
+            tally[emotion] = tally.get(emotion, 0) + 1
+        return cls(tally)
+
+    def __getitem__(self, emotion: Emotion) -> int:
+        return self.counts[emotion]
+
+    @property
+    def total(self) -> int:
+        """All entries counted."""
+        return sum(self.counts.values())
+
+    @property
+    def dominant(self) -> Emotion | None:
+        """The most frequent emotion (ties go to the first in ``EMOTIONS``), None when empty."""
+        if not self.total:
+            return None
+        top = max(self.counts.values())
+        return next(e for e in EMOTIONS if self.counts[e] == top)
+
+    def as_dict(self) -> dict[Emotion, int]:
+        """A plain, mutable copy (what Anna's letter request and the chart take)."""
+        return dict(self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCounts:
+    """A month's emotion counts: the monthly summary compares two of these."""
+
+    month: Month
+    counts: EmotionCounts
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedEntry:
+    """An entry with its files, as ``/export`` writes them into the ZIP."""
+
+    entry: Entry
+    photo: bytes
+    voice: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserExport:
+    """Everything stored about one user (SPEC: ``/export`` gives all of the caller's data)."""
+
+    account: Account | None
+    entries: tuple[ExportedEntry, ...]
+    chat: tuple[ChatTurn, ...]

@@ -1,0 +1,1038 @@
+"""Facelog's one storage code path: MongoDB through PyMongo's asyncio API, photos in GridFS.
+
+The same class serves the embedded nx-27017 server and a production replica set, so the contract
+tests that pass against one describe the other. PyMongo's ``AsyncMongoClient`` is used rather
+than motor: motor's maintainers deprecated it in favour of this API, which runs natively on
+asyncio instead of wrapping the synchronous driver in threads.
+
+Rules this module keeps:
+
+* **Every method that touches a person's data takes their user id and filters by it.** An entry
+  id alone never finds anything, so forged callback data naming another user's entry reads,
+  changes and deletes nothing.
+* Documents stop here: methods take and return :mod:`facelog.domain` values, and pymongo's
+  errors become :class:`StorageUnavailable` (the server cannot be reached: answer "try again")
+  or :class:`StorageError`.
+* Nothing half-written: a photo is uploaded before its entry document and removed again when the
+  entry cannot be written; a crash between the two leaves a *pending blob* record that
+  :meth:`Repository.sweep_pending_blobs` clears at the next start.
+* Queries and updates are written so that nx-27017 0.8.1 and MongoDB give the same answer. nx
+  mishandles some operations (see ``storage/README.md``), hence: timestamps that change after
+  insert are stored as epoch milliseconds, settings are written as whole sub-documents, booleans
+  and datetimes are coerced when read, aggregations group by one plain field, and chat history is
+  one document per turn rather than a capped array.
+* Nothing here logs diary text, photos, or anything a user wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Literal, ParamSpec, TypeVar
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
+
+from facelog.domain import (
+    Account,
+    AnnaSettings,
+    ChatTurn,
+    Emotion,
+    EmotionCounts,
+    Entry,
+    ExportedEntry,
+    Month,
+    MonthCounts,
+    ReminderSettings,
+    Role,
+    User,
+    UserExport,
+)
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+Clock = Callable[[], datetime]
+BucketName = Literal["photos", "voice"]
+JobState = Literal["claimed", "sent"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Chat turns kept per user: enough context for Anna, bounded so the collection cannot grow
+#: without limit with a chatty user.
+DEFAULT_CHAT_LIMIT = 40
+#: Telegram keeps an undelivered update for 24 hours; processed ids are kept a week.
+PROCESSED_UPDATE_TTL = timedelta(days=7)
+
+
+class StorageError(Exception):
+    """A storage operation failed. The message never carries user data."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached; retrying later may succeed."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was migrated by a newer Facelog; this one must not write to it."""
+
+
+def _guard(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Turn pymongo's errors into storage errors so services never import pymongo."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except ConnectionFailure as exc:
+            raise StorageUnavailable("the database cannot be reached") from exc
+        except PyMongoError as exc:
+            raise StorageError(f"database operation failed ({type(exc).__name__})") from exc
+
+    return wrapper
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _to_ms(moment: datetime) -> datetime:
+    """BSON dates hold milliseconds: round down here so what we return equals what we read."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _as_utc(value: Any) -> datetime:
+    """A stored datetime as an aware UTC value.
+
+    nx-27017 0.8.1 returns some dates as ISO strings (a ``$set`` of a top-level date, GridFS
+    upload dates); we avoid writing those, and read defensively in case one slipped through.
+    """
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise StorageError(f"expected a stored date, found {type(value).__name__}")
+
+
+def _object_id(text: str) -> ObjectId | None:
+    """Parse an id from the outside (callback data): a malformed one simply finds nothing."""
+    try:
+        return ObjectId(text)
+    except (InvalidId, TypeError):
+        return None
+
+
+# -- document ⇄ domain mapping ----------------------------------------------------------------
+
+
+def _anna_doc(settings: AnnaSettings) -> Document:
+    return {
+        "attitude": settings.attitude,
+        "composition": sorted(settings.composition),
+        "intensity": settings.intensity,
+        "length": settings.length,
+        "voice_replies": settings.voice_replies,
+    }
+
+
+def _anna_from(doc: Mapping[str, Any] | None) -> AnnaSettings:
+    doc = doc or {}
+    default = AnnaSettings()
+    return AnnaSettings(
+        attitude=doc.get("attitude", default.attitude),
+        composition=frozenset(doc.get("composition") or ()),
+        intensity=float(doc.get("intensity", default.intensity)),
+        length=int(doc.get("length", default.length)),
+        voice_replies=bool(doc.get("voice_replies", default.voice_replies)),
+    )
+
+
+def _reminder_doc(settings: ReminderSettings) -> Document:
+    return {
+        "enabled": settings.enabled,
+        "hour": settings.hour,
+        "minute": settings.minute,
+        "time_zone": settings.time_zone,
+    }
+
+
+def _reminder_from(doc: Mapping[str, Any] | None, fallback_zone: str) -> ReminderSettings:
+    doc = doc or {}
+    default = ReminderSettings(time_zone=fallback_zone)
+    return ReminderSettings(
+        enabled=bool(doc.get("enabled", default.enabled)),
+        hour=int(doc.get("hour", default.hour)),
+        minute=int(doc.get("minute", default.minute)),
+        time_zone=str(doc.get("time_zone", default.time_zone)),
+    )
+
+
+def _user_from(doc: Mapping[str, Any]) -> User:
+    return User(
+        id=int(doc["_id"]),
+        name=str(doc["name"]),
+        intro=doc.get("intro"),
+        language=doc.get("language", "ko"),
+        time_zone=str(doc.get("time_zone", "Asia/Seoul")),
+        active=bool(doc.get("active", True)),  # nx-27017 turns a $set boolean into 0/1
+        created_at=_as_utc(doc["created_at"]),
+    )
+
+
+def _account_from(doc: Mapping[str, Any]) -> Account:
+    user = _user_from(doc)
+    return Account(
+        user=user,
+        anna=_anna_from(doc.get("anna")),
+        reminder=_reminder_from(doc.get("reminder"), user.time_zone),
+    )
+
+
+def _entry_doc(entry: Entry, key: str | None) -> Document:
+    for label in entry.probabilities:
+        if "." in label or label.startswith("$"):
+            raise ValueError("probability labels must not contain '.' or start with '$'")
+    doc: Document = {
+        "_id": ObjectId(entry.id),
+        "user_id": entry.user_id,
+        "day": entry.day.isoformat(),
+        "created_at": entry.created_at,
+        "emotion": entry.emotion.value,
+        "probabilities": dict(entry.probabilities),
+        "faces": entry.faces,
+        "text": entry.text,
+        "photo_id": ObjectId(entry.photo_id),
+    }
+    if entry.anna_comment is not None:
+        doc["anna_comment"] = entry.anna_comment
+    if entry.voice_id is not None:
+        doc["voice_id"] = ObjectId(entry.voice_id)
+    if key is not None:
+        doc["key"] = key
+    return doc
+
+
+def _entry_from(doc: Mapping[str, Any]) -> Entry:
+    voice = doc.get("voice_id")
+    return Entry(
+        id=str(doc["_id"]),
+        user_id=int(doc["user_id"]),
+        day=date.fromisoformat(doc["day"]),
+        created_at=_as_utc(doc["created_at"]),
+        emotion=Emotion(doc["emotion"]),
+        probabilities={str(k): float(v) for k, v in (doc.get("probabilities") or {}).items()},
+        faces=int(doc["faces"]),
+        text=str(doc.get("text", "")),
+        photo_id=str(doc["photo_id"]),
+        anna_comment=doc.get("anna_comment"),
+        voice_id=str(voice) if voice is not None else None,
+    )
+
+
+def _turn_from(doc: Mapping[str, Any]) -> ChatTurn:
+    return ChatTurn(role=doc["role"], text=str(doc["text"]), at=_as_utc(doc["at"]))
+
+
+def _month_filter(user_id: int, month: Month) -> Document:
+    # Days are stored as ISO strings, so a month is a plain string range (works on both servers).
+    return {
+        "user_id": user_id,
+        "day": {"$gte": month.first_day.isoformat(), "$lt": month.next().first_day.isoformat()},
+    }
+
+
+_CALENDAR_ORDER = [("day", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]
+_NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
+_CHAT_NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]
+
+
+class Repository:
+    """Users, settings, entries with their photo and voice blobs, chat history, and the small
+    records that make the bot exactly-once (processed updates, the scheduler's sent-log, leases).
+
+    Build it with :meth:`connect`; run :meth:`migrate` once at start. ``clock`` gives "now"
+    (UTC) and exists so tests of leases and timestamps need no real waiting.
+    """
+
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        database: str,
+        *,
+        clock: Clock | None = None,
+        chat_limit: int = DEFAULT_CHAT_LIMIT,
+    ) -> None:
+        if chat_limit < 1:
+            raise ValueError("chat_limit must be at least 1")
+        self._client = client
+        self._db: AsyncDatabase[Document] = client[database]
+        self._clock = clock or _utc_now
+        self.chat_limit = chat_limit
+        self._users: AsyncCollection[Document] = self._db["users"]
+        self._entries: AsyncCollection[Document] = self._db["entries"]
+        self._chat: AsyncCollection[Document] = self._db["chat"]
+        self._updates: AsyncCollection[Document] = self._db["processed_updates"]
+        self._sent: AsyncCollection[Document] = self._db["sent_log"]
+        self._leases: AsyncCollection[Document] = self._db["leases"]
+        self._pending: AsyncCollection[Document] = self._db["pending_blobs"]
+        self._meta: AsyncCollection[Document] = self._db["meta"]
+        self._buckets: dict[BucketName, AsyncGridFSBucket] = {
+            "photos": AsyncGridFSBucket(self._db, bucket_name="photos"),
+            "voice": AsyncGridFSBucket(self._db, bucket_name="voice"),
+        }
+
+    @classmethod
+    async def connect(
+        cls,
+        uri: str,
+        database: str = "facelog",
+        *,
+        clock: Clock | None = None,
+        chat_limit: int = DEFAULT_CHAT_LIMIT,
+        timeout_s: float = 5.0,
+    ) -> Repository:
+        """Connect to ``uri`` and check the server answers (``StorageUnavailable`` if not).
+
+        ``timeout_s`` bounds server selection: the bot should answer "try again" within
+        seconds when the database is down, not after pymongo's default 30 s.
+        """
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            tzinfo=UTC,
+            serverSelectionTimeoutMS=int(timeout_s * 1000),
+            connectTimeoutMS=int(timeout_s * 1000),
+            appname="facelog",
+        )
+        repo = cls(client, database, clock=clock, chat_limit=chat_limit)
+        try:
+            await repo.ping()
+        except BaseException:
+            await client.close()
+            raise
+        return repo
+
+    @property
+    def database(self) -> AsyncDatabase[Document]:
+        """The underlying database, for tests and maintenance scripts only (not for services)."""
+        return self._db
+
+    async def close(self) -> None:
+        """Close the client's connections."""
+        await self._client.close()
+
+    async def __aenter__(self) -> Repository:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _now(self) -> datetime:
+        return _to_ms(self._clock())
+
+    @_guard
+    async def ping(self) -> None:
+        """Raise ``StorageUnavailable`` unless the server answers."""
+        await self._db.command("ping")
+
+    # -- schema -------------------------------------------------------------------------------
+
+    @_guard
+    async def schema_version(self) -> int:
+        """The last migration applied to this database (0 for a new one)."""
+        doc = await self._meta.find_one({"_id": "schema"})
+        return int(doc["version"]) if doc else 0
+
+    @_guard
+    async def migrate(self) -> int:
+        """Apply the migrations this database lacks, in order; return the schema version.
+
+        Every step is idempotent, so two instances starting together, or a start interrupted
+        half-way, just apply a step again. A database from a newer Facelog is refused rather
+        than written with an older idea of its shape.
+        """
+        current = await self.schema_version()
+        latest = MIGRATIONS[-1][0]
+        if current > latest:
+            raise SchemaTooNew(
+                f"database schema v{current} is newer than this Facelog's v{latest}; upgrade"
+            )
+        for version, description, step in MIGRATIONS:
+            if version <= current:
+                continue
+            log.info("applying schema migration %d: %s", version, description)
+            await step(self)
+            await self._meta.update_one(
+                {"_id": "schema"}, {"$max": {"version": version}}, upsert=True
+            )
+        return max(current, latest)
+
+    async def _create_indexes(self) -> None:
+        entries = self._entries
+        await entries.create_index(
+            [("user_id", ASCENDING), ("day", ASCENDING), ("created_at", ASCENDING)],
+            name="calendar",
+        )
+        await entries.create_index(
+            [("user_id", ASCENDING), ("created_at", DESCENDING)], name="recent"
+        )
+        await entries.create_index([("user_id", ASCENDING), ("emotion", ASCENDING)], name="stats")
+        # Only entries that carry a key are constrained (the partial filter on MongoDB; nx-27017
+        # ignores the filter, but its SQLite index treats a missing key as distinct NULLs).
+        await entries.create_index(
+            [("user_id", ASCENDING), ("key", ASCENDING)],
+            name="idempotency",
+            unique=True,
+            partialFilterExpression={"key": {"$type": "string"}},
+        )
+        await self._chat.create_index([("user_id", ASCENDING), ("at", DESCENDING)], name="recent")
+        await self._sent.create_index(
+            [("user_id", ASCENDING), ("kind", ASCENDING), ("period", ASCENDING)],
+            name="once",
+            unique=True,
+        )
+        await self._updates.create_index(
+            [("bot_id", ASCENDING), ("update_id", ASCENDING)], name="once", unique=True
+        )
+        await self._updates.create_index(
+            "at", name="expiry", expireAfterSeconds=int(PROCESSED_UPDATE_TTL.total_seconds())
+        )
+        await self._pending.create_index("at", name="age")
+        for bucket in ("photos", "voice"):
+            await self._db[f"{bucket}.files"].create_index("metadata.user_id", name="owner")
+
+    # -- users and settings -------------------------------------------------------------------
+
+    @_guard
+    async def get_user(self, user_id: int) -> User | None:
+        """The user, or None before onboarding (or after ``delete_user``)."""
+        doc = await self._users.find_one({"_id": user_id})
+        return _user_from(doc) if doc else None
+
+    @_guard
+    async def get_account(self, user_id: int) -> Account | None:
+        """The user with Anna's and the reminder's settings, in one read."""
+        doc = await self._users.find_one({"_id": user_id})
+        return _account_from(doc) if doc else None
+
+    @_guard
+    async def save_user(self, user: User) -> User:
+        """Create the user or update their profile; return what is stored.
+
+        A new user gets default settings (reminder in their time zone, off until onboarding
+        turns it on). An existing user keeps ``created_at``, their settings and their entries.
+        """
+        await self._users.update_one(
+            {"_id": user.id},
+            {
+                "$set": {
+                    "name": user.name,
+                    "intro": user.intro,
+                    "language": user.language,
+                    "time_zone": user.time_zone,
+                    "active": user.active,
+                },
+                "$setOnInsert": {
+                    "created_at": _to_ms(user.created_at),
+                    "anna": _anna_doc(AnnaSettings()),
+                    "reminder": _reminder_doc(ReminderSettings(time_zone=user.time_zone)),
+                },
+            },
+            upsert=True,
+        )
+        doc = await self._users.find_one({"_id": user.id})
+        if doc is None:  # deleted concurrently by /delete_me
+            raise StorageError("the user was deleted while being saved")
+        return _user_from(doc)
+
+    @_guard
+    async def set_user_active(self, user_id: int, active: bool) -> bool:
+        """Mark a user (in)active (403 from Telegram: they blocked the bot); False if unknown."""
+        result = await self._users.update_one({"_id": user_id}, {"$set": {"active": active}})
+        return result.matched_count == 1
+
+    @_guard
+    async def set_anna_settings(self, user_id: int, settings: AnnaSettings) -> bool:
+        """Replace Anna's settings; False if the user does not exist."""
+        result = await self._users.update_one(
+            {"_id": user_id}, {"$set": {"anna": _anna_doc(settings)}}
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def set_reminder_settings(self, user_id: int, settings: ReminderSettings) -> bool:
+        """Replace the reminder settings; False if the user does not exist."""
+        result = await self._users.update_one(
+            {"_id": user_id}, {"$set": {"reminder": _reminder_doc(settings)}}
+        )
+        return result.matched_count == 1
+
+    async def iter_accounts(
+        self, *, active_only: bool = True, reminders_only: bool = False, batch_size: int = 500
+    ) -> AsyncIterator[Account]:
+        """Walk all accounts in id order, one batch in memory at a time (for the scheduler).
+
+        Paginates by id rather than holding one cursor open, so a long walk that sends messages
+        between batches survives cursor timeouts and server restarts between batches.
+        """
+        query: Document = {}
+        if active_only:
+            query["active"] = True
+        if reminders_only:
+            query["reminder.enabled"] = True
+        last: int | None = None
+        while True:
+            page_query = dict(query) if last is None else {**query, "_id": {"$gt": last}}
+            try:
+                docs = (
+                    await self._users.find(page_query)
+                    .sort("_id", ASCENDING)
+                    .limit(batch_size)
+                    .to_list()
+                )
+            except ConnectionFailure as exc:
+                raise StorageUnavailable("the database cannot be reached") from exc
+            except PyMongoError as exc:
+                raise StorageError(f"database operation failed ({type(exc).__name__})") from exc
+            for doc in docs:
+                yield _account_from(doc)
+            if len(docs) < batch_size:
+                return
+            last = int(docs[-1]["_id"])
+
+    # -- blobs --------------------------------------------------------------------------------
+
+    async def _mark_pending(self, bucket: BucketName, blob_id: ObjectId, user_id: int) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self._pending.insert_one(
+                {"_id": blob_id, "bucket": bucket, "user_id": user_id, "at": self._now()}
+            )
+
+    async def _put_blob(
+        self, bucket: BucketName, blob_id: ObjectId, user_id: int, entry_id: ObjectId, data: bytes
+    ) -> None:
+        """Upload a blob, recording it as pending until its entry refers to it."""
+        await self._mark_pending(bucket, blob_id, user_id)
+        try:
+            await self._buckets[bucket].upload_from_stream_with_id(
+                blob_id,
+                str(entry_id),
+                data,
+                # A string: nx-27017 stores GridFS metadata as JSON and rejects an ObjectId.
+                metadata={"user_id": user_id, "entry_id": str(entry_id)},
+            )
+        except BaseException:
+            await self._discard_blob(bucket, blob_id)
+            raise
+
+    async def _settle_blob(self, blob_id: ObjectId) -> None:
+        # Best effort: a leftover pending record only costs the sweep a lookup.
+        with contextlib.suppress(PyMongoError):
+            await self._pending.delete_one({"_id": blob_id})
+
+    async def _discard_blob(self, bucket: BucketName, blob_id: ObjectId) -> None:
+        """Remove a blob whose entry was not written; leave it to the sweep if that fails too."""
+        try:
+            await self._delete_blob(bucket, blob_id)
+        except PyMongoError:
+            log.warning("could not remove an unreferenced %s blob; the sweep will", bucket)
+            return
+        await self._settle_blob(blob_id)
+
+    async def _delete_blob(self, bucket: BucketName, blob_id: ObjectId) -> None:
+        try:
+            await self._buckets[bucket].delete(blob_id)
+        except NoFile:
+            pass
+        except OperationFailure as exc:
+            # nx-27017 reports a missing file as an OperationFailure, MongoDB as NoFile.
+            if "not found" not in str(exc):
+                raise
+
+    async def _read_blob(self, bucket: BucketName, blob_id: ObjectId) -> bytes | None:
+        try:
+            stream = await self._buckets[bucket].open_download_stream(blob_id)
+            data: bytes = await stream.read()
+        except NoFile:
+            log.error("a %s blob referenced by an entry is missing", bucket)
+            return None
+        return data
+
+    async def _blob_ids_of(self, bucket: BucketName, user_id: int) -> list[ObjectId]:
+        cursor = self._buckets[bucket].find({"metadata.user_id": user_id})
+        return [grid_out._id async for grid_out in cursor]
+
+    @_guard
+    async def sweep_pending_blobs(self, older_than: timedelta = timedelta(minutes=10)) -> int:
+        """Remove blobs left by a crash between upload and entry write; return how many.
+
+        A pending record older than ``older_than`` whose blob no entry refers to is an orphan.
+        Run at start (and from time to time); younger records may belong to a post in flight.
+        """
+        removed = 0
+        cutoff = self._now() - older_than
+        async for doc in self._pending.find({"at": {"$lt": cutoff}}):
+            blob_id = doc["_id"]
+            bucket: BucketName = "voice" if doc.get("bucket") == "voice" else "photos"
+            field = "voice_id" if bucket == "voice" else "photo_id"
+            referenced = await self._entries.find_one(
+                {"user_id": doc["user_id"], field: blob_id}, {"_id": 1}
+            )
+            if referenced is None:
+                await self._delete_blob(bucket, blob_id)
+                removed += 1
+            await self._pending.delete_one({"_id": blob_id})
+        if removed:
+            log.info("removed %d orphaned blob(s)", removed)
+        return removed
+
+    # -- entries ------------------------------------------------------------------------------
+
+    @_guard
+    async def create_entry(
+        self,
+        user_id: int,
+        *,
+        day: date,
+        emotion: Emotion | str,
+        probabilities: Mapping[str, float],
+        faces: int,
+        text: str,
+        photo: bytes,
+        anna_comment: str | None = None,
+        created_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Entry:
+        """Store a new entry with its photo and return it.
+
+        The values are validated before anything is written; the photo goes to GridFS first and
+        is removed again if the entry document cannot be written. With ``idempotency_key``
+        (e.g. the Telegram update id), a second call with the same key returns the entry the
+        first one stored instead of storing another.
+        """
+        entry_oid, photo_oid = ObjectId(), ObjectId()
+        entry = Entry(
+            id=str(entry_oid),
+            user_id=user_id,
+            day=day,
+            created_at=_to_ms(created_at) if created_at is not None else self._now(),
+            emotion=Emotion(emotion),
+            probabilities=probabilities,
+            faces=faces,
+            text=text,
+            photo_id=str(photo_oid),
+            anna_comment=anna_comment,
+        )
+        doc = _entry_doc(entry, idempotency_key)
+        if idempotency_key is not None:
+            existing = await self._entries.find_one({"user_id": user_id, "key": idempotency_key})
+            if existing is not None:
+                return _entry_from(existing)
+        await self._put_blob("photos", photo_oid, user_id, entry_oid, photo)
+        try:
+            await self._entries.insert_one(doc)
+        except DuplicateKeyError:
+            # Another delivery of the same update won the race: keep its entry, drop our photo.
+            await self._discard_blob("photos", photo_oid)
+            existing = await self._entries.find_one({"user_id": user_id, "key": idempotency_key})
+            if existing is None:
+                raise
+            return _entry_from(existing)
+        except BaseException:
+            await self._discard_blob("photos", photo_oid)
+            raise
+        await self._settle_blob(photo_oid)
+        return entry
+
+    @_guard
+    async def get_entry(self, user_id: int, entry_id: str) -> Entry | None:
+        """The user's entry with that id; None for a malformed id or another user's entry."""
+        oid = _object_id(entry_id)
+        if oid is None:
+            return None
+        doc = await self._entries.find_one({"_id": oid, "user_id": user_id})
+        return _entry_from(doc) if doc else None
+
+    @_guard
+    async def list_month(self, user_id: int, month: Month) -> list[Entry]:
+        """The month's entries in calendar order (day, then time written)."""
+        cursor = self._entries.find(_month_filter(user_id, month)).sort(_CALENDAR_ORDER)
+        return [_entry_from(doc) async for doc in cursor]
+
+    @_guard
+    async def list_day(self, user_id: int, day: date) -> list[Entry]:
+        """The day's entries in the order they were written."""
+        cursor = self._entries.find({"user_id": user_id, "day": day.isoformat()}).sort(
+            _CALENDAR_ORDER
+        )
+        return [_entry_from(doc) async for doc in cursor]
+
+    @_guard
+    async def has_entry_on(self, user_id: int, day: date) -> bool:
+        """Whether the user posted for that local day (the reminder is skipped then)."""
+        doc = await self._entries.find_one({"user_id": user_id, "day": day.isoformat()}, {"_id": 1})
+        return doc is not None
+
+    @_guard
+    async def recent_entries(self, user_id: int, limit: int = 5) -> list[Entry]:
+        """The last ``limit`` entries written, oldest first (Anna's context reads in order)."""
+        if limit <= 0:
+            return []
+        cursor = self._entries.find({"user_id": user_id}).sort(_NEWEST_FIRST).limit(limit)
+        newest_first = [_entry_from(doc) async for doc in cursor]
+        return newest_first[::-1]
+
+    @_guard
+    async def emotion_counts(self, user_id: int, month: Month | None = None) -> EmotionCounts:
+        """Entries per emotion: all time (``/stats``), or within one month.
+
+        One ``$group`` on a plain field: nx-27017 answers that correctly (a computed group key
+        silently returns one wrong group there).
+        """
+        match = _month_filter(user_id, month) if month else {"user_id": user_id}
+        cursor = await self._entries.aggregate(
+            [{"$match": match}, {"$group": {"_id": "$emotion", "n": {"$sum": 1}}}]
+        )
+        return EmotionCounts({Emotion(doc["_id"]): int(doc["n"]) async for doc in cursor})
+
+    @_guard
+    async def month_counts(self, user_id: int, month: Month) -> MonthCounts:
+        """A month's counts, as the monthly summary compares them."""
+        return MonthCounts(month, await self.emotion_counts(user_id, month))
+
+    @_guard
+    async def set_anna_comment(self, user_id: int, entry_id: str, comment: str) -> bool:
+        """Attach Anna's comment (it may come after the entry); False if no such entry."""
+        oid = _object_id(entry_id)
+        if oid is None:
+            return False
+        result = await self._entries.update_one(
+            {"_id": oid, "user_id": user_id}, {"$set": {"anna_comment": comment}}
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def set_entry_voice(self, user_id: int, entry_id: str, voice: bytes) -> bool:
+        """Store Anna's spoken comment for an entry (replacing an earlier one); False if no entry.
+
+        The blob is only kept when the entry still exists once it is referenced.
+        """
+        oid = _object_id(entry_id)
+        if oid is None:
+            return False
+        doc = await self._entries.find_one({"_id": oid, "user_id": user_id}, {"voice_id": 1})
+        if doc is None:
+            return False
+        voice_oid = ObjectId()
+        previous = doc.get("voice_id")
+        if previous is not None:  # replaced below: pending until it is gone
+            await self._mark_pending("voice", previous, user_id)
+        await self._put_blob("voice", voice_oid, user_id, oid, voice)
+        try:
+            result = await self._entries.update_one(
+                {"_id": oid, "user_id": user_id}, {"$set": {"voice_id": voice_oid}}
+            )
+        except BaseException:
+            await self._discard_blob("voice", voice_oid)
+            raise
+        if result.matched_count != 1:  # deleted meanwhile
+            await self._discard_blob("voice", voice_oid)
+            return False
+        await self._settle_blob(voice_oid)
+        if previous is not None:
+            await self._delete_blob("voice", previous)
+            await self._settle_blob(previous)
+        return True
+
+    @_guard
+    async def get_photo(self, user_id: int, entry_id: str) -> bytes | None:
+        """The entry's photo; None if the user has no such entry."""
+        return await self._entry_blob(user_id, entry_id, "photos")
+
+    @_guard
+    async def get_voice(self, user_id: int, entry_id: str) -> bytes | None:
+        """Anna's spoken comment for the entry; None if there is none (or no such entry)."""
+        return await self._entry_blob(user_id, entry_id, "voice")
+
+    async def _entry_blob(self, user_id: int, entry_id: str, bucket: BucketName) -> bytes | None:
+        oid = _object_id(entry_id)
+        if oid is None:
+            return None
+        field = "voice_id" if bucket == "voice" else "photo_id"
+        doc = await self._entries.find_one({"_id": oid, "user_id": user_id}, {field: 1})
+        if doc is None or doc.get(field) is None:
+            return None
+        return await self._read_blob(bucket, doc[field])
+
+    @_guard
+    async def delete_entry(self, user_id: int, entry_id: str) -> bool:
+        """Delete one entry and its files; False if the user has no such entry."""
+        oid = _object_id(entry_id)
+        if oid is None:
+            return False
+        doc = await self._entries.find_one({"_id": oid, "user_id": user_id})
+        if doc is None:
+            return False
+        blobs: list[tuple[BucketName, ObjectId]] = [("photos", doc["photo_id"])]
+        if doc.get("voice_id") is not None:
+            blobs.append(("voice", doc["voice_id"]))
+        # The blobs become pending before the document goes, and the document goes before the
+        # blobs: a crash anywhere leaves either a whole entry or orphans the sweep removes, never
+        # an entry whose photo is missing.
+        for bucket, blob_id in blobs:
+            await self._mark_pending(bucket, blob_id, user_id)
+        result = await self._entries.delete_one({"_id": oid, "user_id": user_id})
+        for bucket, blob_id in blobs:
+            await self._delete_blob(bucket, blob_id)
+            await self._settle_blob(blob_id)
+        return result.deleted_count == 1
+
+    # -- chat history -------------------------------------------------------------------------
+
+    @_guard
+    async def append_chat(
+        self, user_id: int, role: Role, text: str, *, at: datetime | None = None
+    ) -> ChatTurn:
+        """Add a turn and drop the oldest beyond ``chat_limit``."""
+        turn = ChatTurn(role=role, text=text, at=_to_ms(at) if at is not None else self._now())
+        await self._chat.insert_one(
+            {"user_id": user_id, "role": turn.role, "text": turn.text, "at": turn.at}
+        )
+        cursor = (
+            self._chat.find({"user_id": user_id}, {"_id": 1})
+            .sort(_CHAT_NEWEST_FIRST)
+            .skip(self.chat_limit)
+        )
+        surplus = [doc["_id"] async for doc in cursor]
+        if surplus:
+            await self._chat.delete_many({"user_id": user_id, "_id": {"$in": surplus}})
+        return turn
+
+    @_guard
+    async def chat_history(self, user_id: int, limit: int | None = None) -> list[ChatTurn]:
+        """The last turns (at most ``limit``, default ``chat_limit``), oldest first."""
+        count = min(limit if limit is not None else self.chat_limit, self.chat_limit)
+        if count <= 0:
+            return []
+        cursor = self._chat.find({"user_id": user_id}).sort(_CHAT_NEWEST_FIRST).limit(count)
+        newest_first = [_turn_from(doc) async for doc in cursor]
+        return newest_first[::-1]
+
+    @_guard
+    async def clear_chat(self, user_id: int) -> int:
+        """Forget the conversation; return how many turns were removed."""
+        result = await self._chat.delete_many({"user_id": user_id})
+        return result.deleted_count
+
+    # -- exactly-once records -----------------------------------------------------------------
+
+    @_guard
+    async def claim_update(self, update_id: int, *, bot_id: int = 0) -> bool:
+        """True the first time a Telegram update is seen, False for a redelivery.
+
+        ``bot_id`` separates bots sharing one database (update ids are per bot).
+        """
+        try:
+            await self._updates.insert_one(
+                {"bot_id": bot_id, "update_id": update_id, "at": self._now()}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_guard
+    async def release_update(self, update_id: int, *, bot_id: int = 0) -> None:
+        """Forget a claim whose handling failed before any effect, so a redelivery is handled."""
+        await self._updates.delete_one({"bot_id": bot_id, "update_id": update_id})
+
+    @_guard
+    async def claim_job(self, user_id: int, kind: str, period: str) -> bool:
+        """Claim a scheduled send, e.g. ``(42, "reminder", "2024-06-02")``; True exactly once.
+
+        The unique index makes this atomic across tasks, restarts and bot instances: only the
+        insert that wins may send.
+        """
+        try:
+            await self._sent.insert_one(
+                {
+                    "user_id": user_id,
+                    "kind": kind,
+                    "period": period,
+                    "state": "claimed",
+                    "claimed_at": self._now(),
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_guard
+    async def complete_job(self, user_id: int, kind: str, period: str) -> bool:
+        """Record that the claimed send went out; False if there was no claim."""
+        result = await self._sent.update_one(
+            {"user_id": user_id, "kind": kind, "period": period}, {"$set": {"state": "sent"}}
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def release_job(self, user_id: int, kind: str, period: str) -> bool:
+        """Give up a claim whose send certainly failed, so a later run may retry it.
+
+        A completed job is never released: it was delivered.
+        """
+        result = await self._sent.delete_one(
+            {"user_id": user_id, "kind": kind, "period": period, "state": "claimed"}
+        )
+        return result.deleted_count == 1
+
+    @_guard
+    async def job_state(self, user_id: int, kind: str, period: str) -> JobState | None:
+        """``"claimed"``, ``"sent"``, or None when nobody claimed the job."""
+        doc = await self._sent.find_one({"user_id": user_id, "kind": kind, "period": period})
+        if doc is None:
+            return None
+        return "sent" if doc.get("state") == "sent" else "claimed"
+
+    @_guard
+    async def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take (or keep) the named lease for ``ttl``; False while someone else holds it.
+
+        Expiry is stored as epoch milliseconds from this instance's clock: instances must keep
+        their clocks roughly in sync (NTP), and ``ttl`` should be far above the skew.
+        """
+        now_ms = _epoch_ms(self._now())
+        expires = now_ms + int(ttl.total_seconds() * 1000)
+        try:
+            await self._leases.insert_one({"_id": name, "holder": holder, "expires_ms": expires})
+        except DuplicateKeyError:
+            pass
+        else:
+            return True
+        # Two single-condition updates rather than one with ``$or``: nx-27017 0.8.1 drops the
+        # other conditions of a write filter that has a top-level ``$or`` (it would update
+        # whichever lease matched the ``$or``). Each update is atomic on its own.
+        kept = await self._leases.update_one(
+            {"_id": name, "holder": holder}, {"$set": {"expires_ms": expires}}
+        )
+        if kept.matched_count == 1:
+            return True
+        taken = await self._leases.update_one(
+            {"_id": name, "expires_ms": {"$lte": now_ms}},
+            {"$set": {"holder": holder, "expires_ms": expires}},
+        )
+        return taken.matched_count == 1
+
+    @_guard
+    async def renew_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Extend a lease we hold; False if another holder has taken it over."""
+        expires = _epoch_ms(self._now()) + int(ttl.total_seconds() * 1000)
+        result = await self._leases.update_one(
+            {"_id": name, "holder": holder}, {"$set": {"expires_ms": expires}}
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Hand a lease back at shutdown so another instance need not wait for it to expire."""
+        result = await self._leases.delete_one({"_id": name, "holder": holder})
+        return result.deleted_count == 1
+
+    @_guard
+    async def lease_holder(self, name: str) -> str | None:
+        """Who holds the lease now (None when free or expired)."""
+        doc = await self._leases.find_one({"_id": name})
+        if doc is None or int(doc["expires_ms"]) <= _epoch_ms(self._now()):
+            return None
+        return str(doc["holder"])
+
+    # -- export and erasure -------------------------------------------------------------------
+
+    async def iter_export_entries(self, user_id: int) -> AsyncIterator[ExportedEntry]:
+        """The user's entries with their files, in calendar order, one at a time (a ZIP writer
+        can stream them without holding every photo in memory)."""
+        try:
+            cursor = self._entries.find({"user_id": user_id}).sort(_CALENDAR_ORDER)
+            async for doc in cursor:
+                entry = _entry_from(doc)
+                photo = await self._read_blob("photos", doc["photo_id"]) or b""
+                voice = None
+                if doc.get("voice_id") is not None:
+                    voice = await self._read_blob("voice", doc["voice_id"])
+                yield ExportedEntry(entry=entry, photo=photo, voice=voice)
+        except ConnectionFailure as exc:
+            raise StorageUnavailable("the database cannot be reached") from exc
+        except PyMongoError as exc:
+            raise StorageError(f"database operation failed ({type(exc).__name__})") from exc
+
+    async def export_user(self, user_id: int) -> UserExport:
+        """Everything stored about the user, files included (``/export``)."""
+        account = await self.get_account(user_id)
+        entries = tuple([item async for item in self.iter_export_entries(user_id)])
+        chat = tuple(await self.chat_history(user_id))
+        return UserExport(account=account, entries=entries, chat=chat)
+
+    @_guard
+    async def delete_user(self, user_id: int) -> int:
+        """Erase every record and file of the user (``/delete_me``); return entries removed.
+
+        Blobs are found both through the entries and by their owner tag, so orphans from a crash
+        go too; the user document goes last, so an interrupted erasure is simply run again.
+        """
+        blobs: dict[BucketName, set[ObjectId]] = {"photos": set(), "voice": set()}
+        async for doc in self._entries.find({"user_id": user_id}, {"photo_id": 1, "voice_id": 1}):
+            blobs["photos"].add(doc["photo_id"])
+            if doc.get("voice_id") is not None:
+                blobs["voice"].add(doc["voice_id"])
+        for bucket in blobs:
+            blobs[bucket].update(await self._blob_ids_of(bucket, user_id))
+        async for doc in self._pending.find({"user_id": user_id}):
+            blobs["voice" if doc.get("bucket") == "voice" else "photos"].add(doc["_id"])
+        for bucket, ids in blobs.items():
+            for blob_id in ids:
+                await self._delete_blob(bucket, blob_id)
+        removed = await self._entries.delete_many({"user_id": user_id})
+        await self._pending.delete_many({"user_id": user_id})
+        await self._chat.delete_many({"user_id": user_id})
+        await self._sent.delete_many({"user_id": user_id})
+        await self._users.delete_one({"_id": user_id})
+        log.info("erased a user's data: %d entries", removed.deleted_count)
+        return removed.deleted_count
+
+
+Migration = tuple[int, str, Callable[[Repository], Awaitable[None]]]
+
+
+async def _migration_1(repo: Repository) -> None:
+    await repo._create_indexes()
+
+
+#: Ordered, append-only: never edit a released step, add a new one.
+MIGRATIONS: tuple[Migration, ...] = (
+    (
+        1,
+        "indexes for the calendar, stats, chat, sent-log, processed updates and blobs",
+        _migration_1,
+    ),
+)
