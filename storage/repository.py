@@ -293,6 +293,7 @@ class Repository:
         self._leases: AsyncCollection[Document] = self._db["leases"]
         self._pending: AsyncCollection[Document] = self._db["pending_blobs"]
         self._meta: AsyncCollection[Document] = self._db["meta"]
+        self._sessions: AsyncCollection[Document] = self._db["sessions"]
         self._buckets: dict[BucketName, AsyncGridFSBucket] = {
             "photos": AsyncGridFSBucket(self._db, bucket_name="photos"),
             "voice": AsyncGridFSBucket(self._db, bucket_name="voice"),
@@ -993,6 +994,31 @@ class Repository:
         chat = tuple(await self.chat_history(user_id))
         return UserExport(account=account, entries=entries, chat=chat)
 
+    # -- conversation state -------------------------------------------------------------------
+
+    @_guard
+    async def get_session(self, user_id: int) -> dict[str, Any]:
+        """Where the user is in a conversation (awaiting a name, a diary text …); {} if nowhere.
+
+        Kept in the database rather than in the process, so a restart or another bot replica
+        continues the conversation where it was.
+        """
+        doc = await self._sessions.find_one({"_id": user_id})
+        return dict(doc.get("state") or {}) if doc else {}
+
+    @_guard
+    async def set_session(self, user_id: int, state: Mapping[str, Any]) -> None:
+        """Replace the user's conversation state (plain strings, numbers and lists only)."""
+        await self._sessions.update_one(
+            {"_id": user_id},
+            {"$set": {"state": dict(state), "at": _epoch_ms(self._now())}},
+            upsert=True,
+        )
+
+    @_guard
+    async def clear_session(self, user_id: int) -> None:
+        await self._sessions.delete_one({"_id": user_id})
+
     @_guard
     async def delete_user(self, user_id: int) -> int:
         """Erase every record and file of the user (``/delete_me``); return entries removed.
@@ -1016,6 +1042,7 @@ class Repository:
         await self._pending.delete_many({"user_id": user_id})
         await self._chat.delete_many({"user_id": user_id})
         await self._sent.delete_many({"user_id": user_id})
+        await self._sessions.delete_one({"_id": user_id})
         await self._users.delete_one({"_id": user_id})
         log.info("erased a user's data: %d entries", removed.deleted_count)
         return removed.deleted_count

@@ -517,6 +517,7 @@ async def test_delete_user_leaves_nothing(repo: Repository) -> None:
             await repo.set_entry_voice(user_id, entry.id, b"voice")
         await repo.append_chat(user_id, "user", "hello")
         await repo.claim_job(user_id, "summary", "2024-06")
+        await repo.set_session(user_id, {"awaiting": "diary", "file_id": "abc"})
     # An orphan from a crash mid-post is the user's too.
     orphan = ObjectId()
     await repo._put_blob("photos", orphan, gone, ObjectId(), PHOTO)
@@ -536,6 +537,8 @@ async def test_delete_user_leaves_nothing(repo: Repository) -> None:
                     blob_id
                 )
     assert await repo.get_account(gone) is None
+    assert await repo.get_session(gone) == {}
+    assert await repo.get_session(kept) == {"awaiting": "diary", "file_id": "abc"}
     assert await repo.chat_history(gone) == []
     assert await repo.job_state(gone, "summary", "2024-06") is None
     assert await repo.claim_job(gone, "summary", "2024-06")  # a returning user starts afresh
@@ -549,6 +552,22 @@ async def test_delete_user_leaves_nothing(repo: Repository) -> None:
     assert len(await blob_ids(repo, "voice", kept)) == 3
     assert len(await repo.list_month(kept, Month(2024, 6))) == 3
     assert await repo.delete_user(gone) == 0  # running it again is harmless
+
+
+async def test_conversation_state_is_per_user_and_replaceable(repo: Repository) -> None:
+    assert await repo.get_session(41) == {}
+    await repo.set_session(41, {"awaiting": "name"})
+    await repo.set_session(42, {"awaiting": "diary", "probabilities": {"happy": 0.9}, "faces": 2})
+    await repo.set_session(41, {"awaiting": "intro", "name": "주성"})
+    assert await repo.get_session(41) == {"awaiting": "intro", "name": "주성"}
+    assert await repo.get_session(42) == {
+        "awaiting": "diary",
+        "probabilities": {"happy": 0.9},
+        "faces": 2,
+    }
+    await repo.clear_session(41)
+    assert await repo.get_session(41) == {}
+    assert (await repo.get_session(42))["faces"] == 2
 
 
 # -- schema and connection ----------------------------------------------------------------------
