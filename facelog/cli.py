@@ -7,6 +7,7 @@ argument errors answer instantly.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -122,12 +123,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             "(README.md says how to get a token from @BotFather).\n"
         )
         return cmd_demo(args)
-    print(
-        "facelog: the Telegram bot is not part of this version yet; "
-        "run `facelog demo` or `facelog analyze PHOTO`.",
-        file=sys.stderr,
-    )
-    return 2
+    from telegram.error import InvalidToken
+
+    from facelog.serve import serve
+
+    logging.getLogger().setLevel(settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except InvalidToken:
+        print(
+            "facelog: Telegram rejected TELEGRAM_BOT_TOKEN (check it with @BotFather)",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DetectorName = Literal["seed", "dlib", "mtcnn"]
@@ -26,8 +26,28 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias="TELEGRAM_BOT_TOKEN"
     )
+    telegram_base_url: str | None = Field(
+        default=None,
+        description="Bot API base URL, e.g. http://127.0.0.1:8081/bot for a local Bot API server",
+    )
+    telegram_base_file_url: str | None = None
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Storage: the embedded nx-27017 server in data_dir unless a MongoDB URL is given.
+    mongodb_uri: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MONGODB_URI", "FACELOG_MONGODB_URI")
+    )
+    mongodb_database: str = "facelog"
+    chat_history_limit: int = Field(default=40, ge=2, le=1000)
+
+    # Anna: any OpenAI-compatible endpoint; without a base URL the offline writer answers.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_deadline_s: float = Field(default=60.0, gt=0)
 
     # Face pipeline (inference/README.md explains the choices).
     detector: DetectorName = "dlib"

@@ -250,7 +250,15 @@ class FacePipeline:
 
     async def _classify(self, aligned: Aligned) -> npt.NDArray[np.float32]:
         loop = asyncio.get_running_loop()
-        if self._queue is None or self._batcher is None or self._batcher.done():
+        batcher = self._batcher
+        if (
+            self._queue is None
+            or batcher is None
+            or batcher.done()
+            or batcher.get_loop() is not loop
+        ):
+            # First call, or the pipeline outlived the event loop that started its batcher
+            # (tests, a restarted bot): start a batcher on this loop.
             self._queue = asyncio.Queue()
             self._batcher = loop.create_task(self._run_batches(self._queue))
         future: asyncio.Future[npt.NDArray[np.float32]] = loop.create_future()
@@ -291,7 +299,7 @@ class FacePipeline:
                     fut.set_result(row)
 
     async def aclose(self) -> None:
-        if self._batcher is not None:
+        if self._batcher is not None and self._batcher.get_loop() is asyncio.get_running_loop():
             self._batcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._batcher

@@ -1,16 +1,30 @@
-"""Shared fixtures: real photos that ship inside installed packages, and one loaded pipeline."""
+"""Shared fixtures: real photos from installed packages, one loaded pipeline, one store.
+
+The storage suite (and everything that stores) runs against one embedded nx-27017 server for the
+whole session, or against the server named by ``MONGODB_URI`` when that is set (a real MongoDB).
+Each test gets its own database, dropped afterwards. The embedded server lives on an event loop
+of its own in a background thread: pytest-asyncio gives each test a fresh loop, and the server's
+watchdog must keep running between tests.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
+import threading
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from facelog.config import Settings
 from inference.pipeline import FacePipeline
+from storage import EmbeddedMongo, Repository
+
+T = TypeVar("T")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -55,3 +69,54 @@ def pipeline() -> Iterator[FacePipeline]:
     pipe = FacePipeline.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
     yield pipe
     pipe.close()
+
+
+class LoopThread:
+    """An asyncio loop running forever in a daemon thread; ``run`` executes a coroutine on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URI of the server under test."""
+    external = os.environ.get("MONGODB_URI")
+    if external:
+        yield external
+        return
+    loop = LoopThread()
+    server = EmbeddedMongo(tmp_path_factory.mktemp("facelog-data"))
+    loop.run(server.start())
+    try:
+        yield server.uri
+    finally:
+        loop.run(server.stop())
+        loop.close()
+
+
+@pytest.fixture
+def database_name() -> str:
+    return f"facelog_test_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def repo(mongo_uri: str, database_name: str) -> AsyncIterator[Repository]:
+    """A migrated repository on a fresh database."""
+    repository = await Repository.connect(mongo_uri, database_name)
+    await repository.migrate()
+    try:
+        yield repository
+    finally:
+        await repository.database.client.drop_database(database_name)
+        await repository.close()

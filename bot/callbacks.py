@@ -1,0 +1,91 @@
+"""Inline-button payloads: built and parsed in one place, so a forged or stale one is refused.
+
+Telegram returns ``callback_data`` exactly as the bot set it, but any client can send any string
+of up to 64 bytes; :func:`parse` accepts only the shapes below and everything else is ``None``.
+Entry ids are never trusted on their own: handlers look them up scoped to the pressing user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from facelog.domain import ATTITUDES, COMPONENTS, INTENSITIES, LANGUAGES, LENGTHS, Month
+
+_ENTRY_ID = re.compile(r"[0-9a-f]{24}")
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed button press: ``action`` names the handler, ``value`` its checked argument."""
+
+    action: str
+    value: str | date | Month | None = None
+
+
+def setting(kind: str, value: str = "") -> str:
+    return f"set:{kind}:{value}" if value else f"set:{kind}"
+
+
+def calendar(month: Month) -> str:
+    return f"cal:{month}"
+
+
+def day(value: date) -> str:
+    return f"day:{value.isoformat()}"
+
+
+def entry(entry_id: str) -> str:
+    return f"ent:{entry_id}"
+
+
+def listen(entry_id: str) -> str:
+    return f"say:{entry_id}"
+
+
+NOOP = "noop"
+SKIP_INTRO = "intro:skip"
+EDIT_NAME = "prof:name"
+EDIT_INTRO = "prof:intro"
+CLEAR_INTRO = "prof:clear"
+DELETE_YES = "del:yes"
+DELETE_NO = "del:no"
+
+_FIXED = {NOOP, SKIP_INTRO, EDIT_NAME, EDIT_INTRO, CLEAR_INTRO, DELETE_YES, DELETE_NO}
+_SETTING_VALUES: dict[str, set[str]] = {
+    "att": set(ATTITUDES),
+    "cmp": set(COMPONENTS),
+    "int": {str(v) for v in INTENSITIES},
+    "len": {str(v) for v in LENGTHS},
+    "lang": set(LANGUAGES),
+}
+
+
+def parse(data: str | None) -> Callback | None:
+    """The press, or None for anything the bot never sent."""
+    if not data or len(data.encode()) > 64:
+        return None
+    if data in _FIXED:
+        return Callback(data)
+    head, _, rest = data.partition(":")
+    if head == "set":
+        kind, _, value = rest.partition(":")
+        if kind in {"voice", "done"} and not value:
+            return Callback(f"set:{kind}")
+        if value in _SETTING_VALUES.get(kind, set()):
+            return Callback(f"set:{kind}", value)
+        return None
+    if head == "cal":
+        try:
+            return Callback("cal", Month.parse(rest))
+        except ValueError:
+            return None
+    if head == "day":
+        try:
+            return Callback("day", date.fromisoformat(rest)) if len(rest) == 10 else None
+        except ValueError:
+            return None
+    if head in {"ent", "say"} and _ENTRY_ID.fullmatch(rest):
+        return Callback(head, rest)
+    return None

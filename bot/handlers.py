@@ -1,0 +1,601 @@
+"""Telegram handlers: translate updates into diary calls and diary values into messages.
+
+No diary rule lives here: what a post is, how Anna answers, what a month holds — that is
+``facelog.diary``. A handler reads the update, asks the service, renders the answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
+
+from bot import callbacks, render
+from bot.callbacks import Callback
+from facelog.dates import DatePrefixError
+from facelog.diary import MAX_DIARY_CHARS, DiaryService, Reading
+from facelog.domain import (
+    INTRO_MAX_CHARS,
+    NAME_MAX_CHARS,
+    Account,
+    AnnaSettings,
+    Language,
+    Month,
+)
+from facelog.i18n import language_of, t
+from inference.image import EmptyImage, ImageError, ImageTooLarge
+from inference.labels import Emotion
+from storage import StorageError
+
+log = logging.getLogger(__name__)
+
+#: Telegram lets bots download files up to 20 MB.
+MAX_DOWNLOAD = 20 * 1024 * 1024
+HTML = ParseMode.HTML
+
+
+@dataclass
+class Handlers:
+    """The bot's behaviour, bound to one diary service."""
+
+    diary: DiaryService
+    warned_groups: set[int] = field(default_factory=set)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def dedupe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group -1: an update Telegram delivers twice is handled once (shared in storage)."""
+        try:
+            first = await self.diary.repo.claim_update(update.update_id)
+        except StorageError:
+            return  # cannot tell: handle it; the handler will answer "try again" if needed
+        if not first:
+            log.info("skipping a redelivered update")
+            raise ApplicationHandlerStop
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.warning(
+            "update failed: %s", type(error).__name__, exc_info=not isinstance(error, StorageError)
+        )
+        if isinstance(update, Update) and update.effective_chat is not None:
+            language = language_of(
+                update.effective_user.language_code if update.effective_user else None
+            )
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, t(language, "try_again"))
+
+    async def _account(self, update: Update) -> Account | None:
+        assert update.effective_user is not None
+        return await self.diary.account(update.effective_user.id)
+
+    @staticmethod
+    def _language(update: Update, account: Account | None = None) -> Language:
+        if account is not None:
+            return account.user.language
+        user = update.effective_user
+        return language_of(user.language_code if user else None)
+
+    async def _require_account(self, update: Update) -> Account | None:
+        account = await self._account(update)
+        if account is None and update.effective_message is not None:
+            await update.effective_message.reply_text(t(self._language(update), "need_start"))
+        return account
+
+    # -- onboarding and profile -----------------------------------------------------------
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        account = await self._account(update)
+        if account is not None:
+            await self.diary.repo.clear_session(user.id)
+            await message.reply_text(t(account.user.language, "menu", name=account.user.name))
+            return
+        language = self._language(update)
+        await self.diary.repo.set_session(user.id, {"awaiting": "name", "language": language})
+        await message.reply_text(t(language, "welcome"))
+        await message.reply_text(t(language, "ask_name"))
+
+    async def profile(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is None or update.effective_message is None:
+            return
+        text, keyboard = render.profile_view(account)
+        await update.effective_message.reply_text(text, parse_mode=HTML, reply_markup=keyboard)
+
+    async def _take_name(self, update: Update, session: dict[str, Any], text: str) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        account = await self._account(update)
+        language: Language = session.get("language") or self._language(update, account)
+        name = " ".join(text.split())
+        if not 1 <= len(name) <= NAME_MAX_CHARS or name.startswith("/"):
+            await message.reply_text(t(language, "bad_name"))
+            return
+        try:
+            if account is None:
+                await self.diary.register(user.id, name, language)
+                await self.diary.repo.set_session(
+                    user.id, {"awaiting": "intro", "onboarding": True}
+                )
+                await message.reply_text(
+                    t(language, "ask_intro", name=name),
+                    reply_markup=render.one_button(t(language, "skip"), callbacks.SKIP_INTRO),
+                )
+                return
+            await self.diary.update_user(account, name=name)
+        except ValueError:
+            await message.reply_text(t(language, "bad_name"))
+            return
+        await self.diary.repo.clear_session(user.id)
+        await message.reply_text(t(language, "profile_saved"))
+
+    async def _take_intro(self, update: Update, session: dict[str, Any], intro: str | None) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        account = await self._account(update)
+        if account is None:
+            await self.diary.repo.clear_session(user.id)
+            return
+        language = account.user.language
+        if intro is not None and len(intro.strip()) > INTRO_MAX_CHARS:
+            await message.reply_text(t(language, "bad_intro"))
+            return
+        try:
+            account = await self.diary.update_user(account, intro=intro)
+        except ValueError:
+            await message.reply_text(t(language, "bad_intro"))
+            return
+        await self.diary.repo.clear_session(user.id)
+        if session.get("onboarding"):
+            await message.reply_text(t(language, "onboarding_done"))
+            await message.reply_text(
+                render.settings_text(account),
+                parse_mode=HTML,
+                reply_markup=render.settings_keyboard(language, account.anna),
+            )
+        else:
+            await message.reply_text(t(language, "profile_saved"))
+
+    # -- settings -------------------------------------------------------------------------
+
+    async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is None or update.effective_message is None:
+            return
+        await update.effective_message.reply_text(
+            render.settings_text(account),
+            parse_mode=HTML,
+            reply_markup=render.settings_keyboard(account.user.language, account.anna),
+        )
+
+    async def _change_setting(self, update: Update, account: Account, press: Callback) -> None:
+        query = update.callback_query
+        assert query is not None
+        anna, value = account.anna, str(press.value or "")
+        if press.action == "set:done":
+            await query.answer(t(account.user.language, "settings_saved"))
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_reply_markup(None)
+            return
+        if press.action == "set:lang":
+            account = await self.diary.update_user(account, language=value)
+        else:
+            if press.action == "set:att":
+                anna = replace(anna, attitude=value)  # type: ignore[arg-type]
+            elif press.action == "set:cmp":
+                anna = replace(anna, composition=anna.composition ^ {value})  # type: ignore[arg-type]
+            elif press.action == "set:int":
+                anna = replace(anna, intensity=float(value))
+            elif press.action == "set:len":
+                anna = replace(anna, length=int(value))
+            elif press.action == "set:voice":
+                anna = replace(anna, voice_replies=not anna.voice_replies)
+            await self.diary.set_anna_settings(account.user.id, AnnaSettings(**_fields(anna)))
+            account = replace(account, anna=anna)
+        await query.answer()
+        with contextlib.suppress(BadRequest):  # "message is not modified" on a repeated press
+            await query.edit_message_text(
+                render.settings_text(account),
+                parse_mode=HTML,
+                reply_markup=render.settings_keyboard(account.user.language, account.anna),
+            )
+
+    # -- posts ----------------------------------------------------------------------------
+
+    async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        account = await self._require_account(update)
+        if account is None:
+            return
+        language = account.user.language
+        if message.photo:
+            item = message.photo[-1]
+            file_id, size = item.file_id, item.file_size
+        else:
+            assert message.document is not None
+            file_id, size = message.document.file_id, message.document.file_size
+        if size is not None and size > MAX_DOWNLOAD:
+            await message.reply_text(t(language, "image_too_large"))
+            return
+        caption = (message.caption or "").strip()
+        if len(caption) > MAX_DIARY_CHARS:
+            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
+            return
+        await _typing(message, ChatAction.TYPING)
+        photo = await _download(context, file_id)
+        try:
+            analysis = await self.diary.analyze(photo)
+        except ImageError as exc:
+            await message.reply_text(t(language, _image_error_key(exc)))
+            return
+        if analysis.face is None:
+            await message.reply_text(t(language, "no_face"))
+            return
+        reading = Reading.of(analysis)
+        sent_at = message.date
+        if caption:
+            await self._store_post(update, account, photo, reading, caption, sent_at)
+            return
+        await self.diary.repo.set_session(
+            account.user.id,
+            {
+                "awaiting": "diary",
+                "file_id": file_id,
+                "emotion": reading.emotion.value,
+                "probabilities": reading.probabilities,
+                "faces": reading.faces,
+                "sent_at": sent_at.isoformat(),
+                "photo_message_id": message.message_id,
+            },
+        )
+        greeting = await self.diary.greeting(account, reading)
+        await message.reply_text(f"{greeting}\n\n{t(language, 'ask_diary')}")
+
+    async def _store_post(
+        self,
+        update: Update,
+        account: Account,
+        photo: bytes,
+        reading: Reading,
+        text: str,
+        sent_at: datetime,
+        *,
+        reply_to: int | None = None,
+    ) -> None:
+        message = update.effective_message
+        assert message is not None
+        language = account.user.language
+        try:
+            day, diary_text = self.diary.entry_day(account, text, sent_at)
+        except DatePrefixError as exc:
+            await message.reply_text(
+                t(language, "future_date" if exc.reason == "future" else "bad_date")
+            )
+            return
+        entry = await self.diary.post(
+            account, photo, reading, day, diary_text, key=f"update:{update.update_id}"
+        )
+        await _typing(message, ChatAction.TYPING)
+        comment = await self.diary.comment(account, entry)
+        await message.reply_text(
+            render.post_text(language, entry, comment),
+            parse_mode=HTML,
+            reply_markup=render.post_keyboard(language, entry),
+            reply_to_message_id=reply_to,
+        )
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and message.text is not None and user is not None
+        session = await self.diary.repo.get_session(user.id)
+        awaiting = session.get("awaiting")
+        if awaiting == "name":
+            await self._take_name(update, session, message.text)
+            return
+        if awaiting == "intro":
+            await self._take_intro(update, session, message.text)
+            return
+        account = await self._require_account(update)
+        if account is None:
+            return
+        if awaiting == "diary":
+            await self._finish_draft(update, context, account, session, message.text)
+            return
+        await _typing(message, ChatAction.TYPING)
+        answer = await self.diary.chat(account, message.text)
+        await message.reply_text(answer)
+
+    async def _finish_draft(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        account: Account,
+        session: dict[str, Any],
+        text: str,
+    ) -> None:
+        """The text after a caption-less selfie becomes that photo's diary entry."""
+        message = update.effective_message
+        assert message is not None
+        language = account.user.language
+        if len(text) > MAX_DIARY_CHARS:
+            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
+            return
+        photo = await _download(context, str(session["file_id"]))
+        reading = Reading(
+            Emotion(session["emotion"]),
+            {str(k): float(v) for k, v in dict(session["probabilities"]).items()},
+            int(session["faces"]),
+        )
+        sent_at = datetime.fromisoformat(str(session["sent_at"]))
+        await self._store_post(update, account, photo, reading, text, sent_at)
+        await self.diary.repo.clear_session(account.user.id)
+
+    # -- browsing -------------------------------------------------------------------------
+
+    async def calendar(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is None or update.effective_message is None:
+            return
+        month = Month.of(self.diary.today(account))
+        entries = await self.diary.month(account.user.id, month)
+        text, keyboard = render.calendar_view(account.user.language, month, entries)
+        await update.effective_message.reply_text(text, parse_mode=HTML, reply_markup=keyboard)
+
+    async def _show_entry(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, account: Account, entry_id: str
+    ) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_chat is not None
+        language = account.user.language
+        entry = await self.diary.entry(account.user.id, entry_id)
+        if entry is None:
+            await query.answer(t(language, "entry_missing"), show_alert=True)
+            return
+        await query.answer()
+        chat_id = update.effective_chat.id
+        photo = await self.diary.photo(account.user.id, entry.id)
+        if photo:
+            await context.bot.send_photo(
+                chat_id, photo, caption=render.entry_caption(language, entry), parse_mode=HTML
+            )
+        await context.bot.send_message(
+            chat_id,
+            render.post_text(language, entry, entry.anna_comment),
+            parse_mode=HTML,
+            reply_markup=render.post_keyboard(language, entry),
+        )
+
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        message = update.effective_message
+        if account is None or message is None:
+            return
+        language = account.user.language
+        stats = await self.diary.stats(account)
+        if stats.chart_png is None:
+            await message.reply_text(t(language, "stats_empty"))
+            return
+        await _typing(message, ChatAction.UPLOAD_PHOTO)
+        await message.reply_photo(
+            stats.chart_png, caption=render.stats_text(language, stats.counts), parse_mode=HTML
+        )
+
+    # -- export and erasure ---------------------------------------------------------------
+
+    async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        message = update.effective_message
+        if account is None or message is None:
+            return
+        language = account.user.language
+        await _typing(message, ChatAction.UPLOAD_DOCUMENT)
+        archive, count = await self.diary.export(account.user.id)
+        stamp = self.diary.today(account).isoformat()
+        await message.reply_document(
+            InputFile(archive, filename=f"facelog-{stamp}.zip"),
+            caption=t(language, "export_caption", count=count),
+        )
+
+    async def delete_me(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        account = await self._account(update)
+        language = self._language(update, account)
+        await message.reply_text(
+            t(language, "delete_confirm"), reply_markup=render.delete_keyboard(language)
+        )
+
+    # -- buttons --------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, user = update.callback_query, update.effective_user
+        assert query is not None and user is not None
+        press = callbacks.parse(query.data)
+        account = await self._account(update)
+        language = self._language(update, account)
+        if press is None:
+            await query.answer(t(language, "stale_button"), show_alert=True)
+            return
+        if press.action == callbacks.NOOP:
+            await query.answer()
+            return
+        if press.action == callbacks.DELETE_YES:
+            await self.diary.delete(user.id)
+            await query.answer()
+            await _edit(query.message, t(language, "deleted"))
+            return
+        if press.action == callbacks.DELETE_NO:
+            await query.answer()
+            await _edit(query.message, t(language, "delete_cancelled"))
+            return
+        if account is None:
+            await query.answer(t(language, "need_start"), show_alert=True)
+            return
+        if press.action == callbacks.SKIP_INTRO:
+            session = await self.diary.repo.get_session(user.id)
+            await query.answer()
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_reply_markup(None)
+            if session.get("awaiting") == "intro":
+                await self._take_intro(update, session, None)
+            return
+        if press.action == callbacks.EDIT_NAME:
+            await self.diary.repo.set_session(user.id, {"awaiting": "name"})
+            await query.answer()
+            await context.bot.send_message(user.id, t(language, "ask_name"))
+            return
+        if press.action == callbacks.EDIT_INTRO:
+            await self.diary.repo.set_session(user.id, {"awaiting": "intro"})
+            await query.answer()
+            await context.bot.send_message(
+                user.id, t(language, "ask_intro", name=account.user.name)
+            )
+            return
+        if press.action == callbacks.CLEAR_INTRO:
+            account = await self.diary.update_user(account, intro=None)
+            await query.answer(t(language, "profile_saved"))
+            text, keyboard = render.profile_view(account)
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_text(text, parse_mode=HTML, reply_markup=keyboard)
+            return
+        if press.action.startswith("set:"):
+            await self._change_setting(update, account, press)
+            return
+        if press.action == "cal" and isinstance(press.value, Month):
+            entries = await self.diary.month(account.user.id, press.value)
+            text, keyboard = render.calendar_view(language, press.value, entries)
+            await query.answer()
+            if _is_calendar(query.message):  # ◀ ▶ turn the page in place
+                with contextlib.suppress(BadRequest):
+                    await query.edit_message_text(text, parse_mode=HTML, reply_markup=keyboard)
+                return
+            await context.bot.send_message(user.id, text, parse_mode=HTML, reply_markup=keyboard)
+            return
+        if press.action == "day":
+            entries = await self.diary.day(account.user.id, press.value)  # type: ignore[arg-type]
+            if not entries:
+                await query.answer(t(language, "no_entry_day"), show_alert=True)
+                return
+            if len(entries) == 1:
+                await self._show_entry(update, context, account, entries[0].id)
+                return
+            text, keyboard = render.day_list(language, press.value, entries)  # type: ignore[arg-type]
+            await query.answer()
+            await context.bot.send_message(user.id, text, parse_mode=HTML, reply_markup=keyboard)
+            return
+        if press.action == "ent":
+            await self._show_entry(update, context, account, str(press.value))
+            return
+        if press.action == "say":
+            await self.listen(update, context, account, str(press.value))
+            return
+        await query.answer(t(language, "stale_button"), show_alert=True)
+
+    async def listen(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, account: Account, entry_id: str
+    ) -> None:
+        """🔊: Anna's comment as a voice note (filled in by the voice work)."""
+        query = update.callback_query
+        assert query is not None
+        language = account.user.language
+        entry = await self.diary.entry(account.user.id, entry_id)
+        if entry is None:
+            await query.answer(t(language, "entry_missing"), show_alert=True)
+            return
+        await query.answer(t(language, "voice_unavailable"), show_alert=True)
+
+    # -- everything else ------------------------------------------------------------------
+
+    async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        account = await self._require_account(update)
+        if account is None:
+            return
+        await message.reply_text(t(account.user.language, "voice_failed"))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(
+                t(self._language(update, await self._account(update)), "help")
+            )
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            language = self._language(update, await self._account(update))
+            await update.effective_message.reply_text(t(language, "unknown_command"))
+
+    async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            language = self._language(update, await self._account(update))
+            await update.effective_message.reply_text(t(language, "unsupported"))
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.edited_message
+        if message is not None:
+            language = self._language(update, await self._account(update))
+            await message.reply_text(t(language, "edits_ignored"))
+
+    async def not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Groups and channels: say once that Facelog only works one to one, then stay quiet."""
+        chat = update.effective_chat
+        if chat is None or chat.id in self.warned_groups or chat.type == ChatType.CHANNEL:
+            return
+        self.warned_groups.add(chat.id)
+        language = self._language(update)
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(chat.id, t(language, "private_only"))
+
+
+def _fields(anna: AnnaSettings) -> dict[str, Any]:
+    return {
+        "attitude": anna.attitude,
+        "composition": anna.composition,
+        "intensity": anna.intensity,
+        "length": anna.length,
+        "voice_replies": anna.voice_replies,
+    }
+
+
+def _is_calendar(message: object) -> bool:
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    rows = message.reply_markup.inline_keyboard
+    return bool(rows) and bool(rows[0]) and rows[0][0].text == "◀"
+
+
+def _image_error_key(error: ImageError) -> str:
+    if isinstance(error, EmptyImage):
+        return "image_empty"
+    if isinstance(error, ImageTooLarge):
+        return "image_too_large"
+    return "image_unreadable"
+
+
+async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+async def _typing(message: Message, action: str) -> None:
+    with contextlib.suppress(TelegramError):
+        await message.chat.send_action(action)
+
+
+async def _edit(message: object, text: str) -> None:
+    if isinstance(message, Message):
+        with contextlib.suppress(BadRequest, Forbidden):
+            await message.edit_text(text)
+
+
+__all__ = ["Application", "Handlers"]

@@ -1,0 +1,292 @@
+"""Turning diary values into Telegram text (HTML) and inline keyboards.
+
+Everything a user typed is escaped before it enters the bot's own HTML, so a diary line with
+``<b>`` or ``</i>`` shows as typed and can never break or hijack the bot's formatting.
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+from datetime import date
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from facelog.domain import (
+    COMPONENTS,
+    INTENSITIES,
+    LENGTHS,
+    Account,
+    AnnaSettings,
+    EmotionCounts,
+    Entry,
+    Language,
+    Month,
+)
+from facelog.i18n import EMOJI, emotion_name, format_day, t
+from inference.labels import EMOTIONS, Emotion
+
+#: Telegram's limit for one message's text.
+MESSAGE_LIMIT = 4096
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def post_text(
+    language: Language,
+    entry: Entry,
+    comment: str | None,
+    *,
+    faces_note: bool = True,
+) -> str:
+    """The reply to a post: date, emotion of the day, the diary text, Anna's comment."""
+    header = t(
+        language,
+        "post_header",
+        date=escape(format_day(language, entry.day)),
+        emoji=EMOJI[entry.emotion],
+        emotion=emotion_name(language, entry.emotion),
+        confidence=f"{entry.confidence:.0%}",
+    )
+    parts = [header]
+    if faces_note and entry.faces > 1:
+        parts.append(f"<i>{escape(t(language, 'several_faces', count=entry.faces))}</i>")
+    anna = (
+        f"<b>{t(language, 'anna_says')}</b>\n{escape(comment)}"
+        if comment
+        else t(language, "anna_later")
+    )
+    fixed = "\n".join(parts) + "\n\n\n\n" + anna
+    room = MESSAGE_LIMIT - len(fixed)
+    if not entry.text:
+        diary = t(language, "saved_no_text")
+    else:
+        cut = len(entry.text)
+        diary = escape(entry.text)
+        while len(diary) > room and cut > 0:  # escaping can lengthen the text: shrink until it fits
+            cut = max(0, cut - max(16, len(diary) - room))
+            diary = escape(_clip(entry.text, cut))
+    return "\n".join(parts) + f"\n\n{diary}\n\n" + anna
+
+
+def post_keyboard(language: Language, entry: Entry) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "listen"), callback_data=callbacks.listen(entry.id)
+                ),
+                InlineKeyboardButton(
+                    t(language, "calendar_button"),
+                    callback_data=callbacks.calendar(Month.of(entry.day)),
+                ),
+            ]
+        ]
+    )
+
+
+def entry_caption(language: Language, entry: Entry) -> str:
+    """Short caption for an entry's photo in the calendar (captions stop at 1 024 chars)."""
+    return t(
+        language,
+        "post_header",
+        date=escape(format_day(language, entry.day)),
+        emoji=EMOJI[entry.emotion],
+        emotion=emotion_name(language, entry.emotion),
+        confidence=f"{entry.confidence:.0%}",
+    )
+
+
+def _mark(chosen: bool, label: str) -> str:
+    return f"✅ {label}" if chosen else label
+
+
+def settings_text(account: Account) -> str:
+    language, anna = account.user.language, account.anna
+    composition = (
+        ", ".join(t(language, f"part_{p}") for p in COMPONENTS if p in anna.composition)
+        if anna.composition
+        else t(language, "all_parts")
+    )
+    title = t(
+        language,
+        "settings_title",
+        attitude=t(language, f"attitude_{anna.attitude}"),
+        composition=composition,
+        intensity=t(language, f"intensity_{anna.intensity}"),
+        length=anna.length,
+        voice=t(language, "voice_on" if anna.voice_replies else "voice_off"),
+    )
+    return f"{escape(title)}\n<i>{escape(t(language, 'settings_hint'))}</i>"
+
+
+def settings_keyboard(language: Language, anna: AnnaSettings) -> InlineKeyboardMarkup:
+    def button(label: str, data: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=data)
+
+    rows = [
+        [
+            button(
+                _mark(anna.attitude == a, t(language, f"attitude_{a}")), callbacks.setting("att", a)
+            )
+            for a in ("casual", "polite")
+        ],
+        [
+            button(
+                ("☑️ " if p in anna.composition else "▫️ ") + t(language, f"part_{p}"),
+                callbacks.setting("cmp", p),
+            )
+            for p in COMPONENTS
+        ],
+        [
+            button(
+                _mark(anna.intensity == v, t(language, f"intensity_{v}")),
+                callbacks.setting("int", str(v)),
+            )
+            for v in INTENSITIES
+        ],
+        [
+            button(
+                _mark(anna.length == v, t(language, f"length_{v}")),
+                callbacks.setting("len", str(v)),
+            )
+            for v in LENGTHS
+        ],
+        [
+            button(
+                t(
+                    language,
+                    "voice_button",
+                    state=t(language, "voice_on" if anna.voice_replies else "voice_off"),
+                ),
+                callbacks.setting("voice"),
+            )
+        ],
+        [
+            button(_mark(language == "ko", "한국어"), callbacks.setting("lang", "ko")),
+            button(_mark(language == "en", "English"), callbacks.setting("lang", "en")),
+        ],
+        [button(t(language, "done"), callbacks.setting("done"))],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def calendar_view(
+    language: Language, month: Month, entries: list[Entry]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A month grid: each day with entries shows its emotion's emoji (the latest entry's)."""
+    by_day: dict[int, Emotion] = {}
+    for entry in entries:  # oldest first: the last one of a day wins
+        by_day[entry.day.day] = entry.emotion
+    title = t(
+        language,
+        "calendar_title",
+        year=month.year,
+        month=month.month,
+        month_name=cal.month_name[month.month],
+    )
+    noop = callbacks.NOOP
+    rows = [
+        [
+            InlineKeyboardButton("◀", callback_data=callbacks.calendar(month.previous())),
+            InlineKeyboardButton(title.removeprefix("📅 "), callback_data=noop),
+            InlineKeyboardButton("▶", callback_data=callbacks.calendar(month.next())),
+        ],
+        [InlineKeyboardButton(d, callback_data=noop) for d in t(language, "weekdays").split()],
+    ]
+    for week in cal.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month):
+        row = []
+        for number in week:
+            if number == 0:
+                row.append(InlineKeyboardButton("·", callback_data=noop))
+            elif number in by_day:
+                row.append(
+                    InlineKeyboardButton(
+                        f"{EMOJI[by_day[number]]}",
+                        callback_data=callbacks.day(date(month.year, month.month, number)),
+                    )
+                )
+            else:
+                row.append(InlineKeyboardButton(str(number), callback_data=noop))
+        rows.append(row)
+    counts = EmotionCounts.of(e.emotion for e in entries)
+    summary = "  ".join(f"{EMOJI[e]} {counts[e]}" for e in EMOTIONS if counts[e])
+    return escape(title) + (f"\n{summary}" if summary else ""), InlineKeyboardMarkup(rows)
+
+
+def day_list(
+    language: Language, day: date, entries: list[Entry]
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = t(language, "day_list", date=format_day(language, day), count=len(entries))
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{EMOJI[e.emotion]} {e.created_at.strftime('%H:%M')} {_clip(e.text, 24)}",
+                callback_data=callbacks.entry(e.id),
+            )
+        ]
+        for e in entries
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t(language, "calendar_button"), callback_data=callbacks.calendar(Month.of(day))
+            )
+        ]
+    )
+    return escape(text), InlineKeyboardMarkup(rows)
+
+
+def stats_text(language: Language, counts: EmotionCounts) -> str:
+    lines = [t(language, "stats_title", total=counts.total)]
+    for emotion in EMOTIONS:
+        lines.append(f"{EMOJI[emotion]} {emotion_name(language, emotion)}: {counts[emotion]}")
+    if counts.dominant is not None:
+        lines.append(
+            t(
+                language,
+                "stats_dominant",
+                emoji=EMOJI[counts.dominant],
+                emotion=emotion_name(language, counts.dominant),
+            )
+        )
+    return escape("\n".join(lines))
+
+
+def profile_view(account: Account) -> tuple[str, InlineKeyboardMarkup]:
+    language, user = account.user.language, account.user
+    text = t(
+        language,
+        "profile",
+        name=escape(user.name),
+        intro=escape(user.intro) if user.intro else t(language, "profile_no_intro"),
+    )
+    rows = [
+        [
+            InlineKeyboardButton(t(language, "edit_name"), callback_data=callbacks.EDIT_NAME),
+            InlineKeyboardButton(t(language, "edit_intro"), callback_data=callbacks.EDIT_INTRO),
+        ]
+    ]
+    if user.intro:
+        rows.append(
+            [InlineKeyboardButton(t(language, "clear_intro"), callback_data=callbacks.CLEAR_INTRO)]
+        )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def one_button(label: str, data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
+def delete_keyboard(language: Language) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "delete_yes"), callback_data=callbacks.DELETE_YES),
+                InlineKeyboardButton(t(language, "delete_no"), callback_data=callbacks.DELETE_NO),
+            ]
+        ]
+    )

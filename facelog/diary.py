@@ -1,0 +1,345 @@
+"""The diary's use cases, Telegram-free: what the bot, the CLI and the tests all call.
+
+A post is stored before Anna is asked, so a slow or failing LLM can delay her comment but never
+lose the entry; the idempotency key (the Telegram update) makes a redelivered post return the
+same entry instead of a second one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from facelog.anna import (
+    Anna,
+    ChatRequest,
+    CommentRequest,
+    GreetingRequest,
+    History,
+    PastEntry,
+    Profile,
+)
+from facelog.anna import ChatTurn as AnnaTurn
+from facelog.charts import emotion_chart
+from facelog.dates import split_date_prefix
+from facelog.domain import (
+    Account,
+    AnnaSettings,
+    EmotionCounts,
+    Entry,
+    Language,
+    Month,
+    ReminderSettings,
+    User,
+)
+from facelog.i18n import emotion_name, t
+from inference.labels import Emotion
+from inference.pipeline import Analysis, FacePipeline
+from storage import Repository
+
+#: How many earlier entries and chat turns Anna sees (the prompt trims to its token budget).
+RECENT_ENTRIES = 5
+RECENT_TURNS = 12
+#: Longest diary text accepted (Telegram captions stop at 1 024, messages at 4 096).
+MAX_DIARY_CHARS = 4000
+DEFAULT_ZONES: dict[Language, str] = {"ko": "Asia/Seoul", "en": "UTC"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the face pipeline said about a photo, in the form a post stores it."""
+
+    emotion: Emotion
+    probabilities: dict[str, float]
+    faces: int
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> Reading:
+        probs = {e.value: round(p, 4) for e, p in analysis.probabilities.items()}
+        if analysis.face is not None:
+            probs["other"] = round(analysis.face.other, 4)
+        return cls(analysis.emotion, probs, analysis.faces)
+
+    @property
+    def confidence(self) -> float:
+        return self.probabilities.get(self.emotion.value, 0.0)
+
+
+@dataclass(frozen=True)
+class Stats:
+    counts: EmotionCounts
+    chart_png: bytes | None
+
+
+def profile_of(account: Account) -> Profile:
+    anna = account.anna
+    return Profile(
+        name=account.user.name,
+        intro=account.user.intro,
+        language=account.user.language,
+        attitude=anna.attitude,  # type: ignore[arg-type]
+        composition=anna.composition,  # type: ignore[arg-type]
+        intensity=anna.intensity,  # type: ignore[arg-type]
+        length=anna.length,  # type: ignore[arg-type]
+    )
+
+
+class DiaryService:
+    """Owns no Telegram object: takes plain values, returns domain values."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        pipeline: FacePipeline,
+        anna: Anna,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.repo = repo
+        self.pipeline = pipeline
+        self.anna = anna
+        self.clock = clock
+
+    # -- accounts -------------------------------------------------------------------------
+
+    async def account(self, user_id: int) -> Account | None:
+        return await self.repo.get_account(user_id)
+
+    async def register(self, user_id: int, name: str, language: Language) -> Account:
+        """Create the user after onboarding's name step; the daily reminder starts on."""
+        zone = DEFAULT_ZONES[language]
+        user = User(
+            id=user_id, name=name, created_at=self.clock(), language=language, time_zone=zone
+        )
+        await self.repo.save_user(user)
+        await self.repo.set_reminder_settings(user_id, ReminderSettings(True, 21, 0, zone))
+        account = await self.repo.get_account(user_id)
+        assert account is not None
+        return account
+
+    async def update_user(self, account: Account, **changes: object) -> Account:
+        fields = {
+            "id": account.user.id,
+            "name": account.user.name,
+            "created_at": account.user.created_at,
+            "intro": account.user.intro,
+            "language": account.user.language,
+            "time_zone": account.user.time_zone,
+            "active": account.user.active,
+        } | changes
+        await self.repo.save_user(User(**fields))  # type: ignore[arg-type]
+        updated = await self.repo.get_account(account.user.id)
+        assert updated is not None
+        return updated
+
+    async def set_anna_settings(self, user_id: int, settings: AnnaSettings) -> None:
+        await self.repo.set_anna_settings(user_id, settings)
+
+    def today(self, account: Account) -> date:
+        return self.clock().astimezone(account.user.zone).date()
+
+    # -- posts ----------------------------------------------------------------------------
+
+    async def analyze(self, photo: bytes) -> Analysis:
+        """The face pipeline; raises ``ImageError`` for what is not a usable photo."""
+        return await self.pipeline.analyze(photo)
+
+    async def history(self, account: Account) -> History:
+        entries = await self.repo.recent_entries(account.user.id, RECENT_ENTRIES)
+        turns = await self.repo.chat_history(account.user.id, RECENT_TURNS)
+        return History(
+            entries=tuple(PastEntry(e.day, e.emotion, e.text[:200]) for e in entries),
+            turns=tuple(AnnaTurn(turn.role, turn.text) for turn in turns),
+        )
+
+    def entry_day(self, account: Account, text: str, sent_at: datetime) -> tuple[date, str]:
+        """The day an entry belongs to and its text: a date prefix backdates it.
+
+        Raises ``DatePrefixError`` for a date that does not exist or lies in the future.
+        """
+        today = sent_at.astimezone(account.user.zone).date()
+        dated = split_date_prefix(text, today)
+        return dated.day or today, dated.text
+
+    async def post(
+        self,
+        account: Account,
+        photo: bytes,
+        reading: Reading,
+        day: date,
+        text: str,
+        *,
+        key: str | None = None,
+    ) -> Entry:
+        """Store the entry (once per ``key``); Anna's comment is added by :meth:`comment`."""
+        return await self.repo.create_entry(
+            account.user.id,
+            day=day,
+            emotion=reading.emotion,
+            probabilities=reading.probabilities,
+            faces=reading.faces,
+            text=text[:MAX_DIARY_CHARS],
+            photo=photo,
+            idempotency_key=key,
+        )
+
+    async def comment(self, account: Account, entry: Entry) -> str:
+        """Anna's comment on a stored entry, saved with it (offline writer if the LLM fails)."""
+        if entry.anna_comment:
+            return entry.anna_comment
+        history = await self.history(account)
+        past = tuple(
+            p for p in history.entries if not (p.day == entry.day and p.text == entry.text)
+        )
+        request = CommentRequest(
+            profile=profile_of(account),
+            emotion=entry.emotion,
+            confidence=entry.confidence,
+            text=entry.text,
+            day=entry.day,
+            history=History(past, history.turns),
+        )
+        reply = await self.anna.comment(request)
+        await self.repo.set_anna_comment(account.user.id, entry.id, reply.text)
+        return reply.text
+
+    async def greeting(self, account: Account, reading: Reading) -> str:
+        request = GreetingRequest(
+            profile=profile_of(account),
+            emotion=reading.emotion,
+            confidence=reading.confidence,
+            day=self.today(account),
+            history=await self.history(account),
+        )
+        reply = await self.anna.greeting(request)
+        await self.repo.append_chat(account.user.id, "anna", reply.text)
+        return reply.text
+
+    async def chat(self, account: Account, message: str, *, from_voice: bool = False) -> str:
+        history = await self.history(account)
+        request = ChatRequest(
+            profile=profile_of(account),
+            message=message[:MAX_DIARY_CHARS],
+            day=self.today(account),
+            history=history,
+            from_voice=from_voice,
+        )
+        reply = await self.anna.chat(request)
+        await self.repo.append_chat(account.user.id, "user", message[:MAX_DIARY_CHARS])
+        await self.repo.append_chat(account.user.id, "anna", reply.text)
+        return reply.text
+
+    # -- browsing -------------------------------------------------------------------------
+
+    async def month(self, user_id: int, month: Month) -> list[Entry]:
+        return await self.repo.list_month(user_id, month)
+
+    async def day(self, user_id: int, day: date) -> list[Entry]:
+        return await self.repo.list_day(user_id, day)
+
+    async def entry(self, user_id: int, entry_id: str) -> Entry | None:
+        return await self.repo.get_entry(user_id, entry_id)
+
+    async def photo(self, user_id: int, entry_id: str) -> bytes | None:
+        return await self.repo.get_photo(user_id, entry_id)
+
+    async def stats(self, account: Account) -> Stats:
+        """Cumulative counts, and a chart of them with the current month's days."""
+        counts = await self.repo.emotion_counts(account.user.id)
+        if not counts.total:
+            return Stats(counts, None)
+        month = Month.of(self.today(account))
+        days = [(e.day, e.emotion) for e in await self.repo.list_month(account.user.id, month)]
+        language = account.user.language
+        labels = {e: emotion_name(language, e) for e in counts.counts}
+        chart = emotion_chart(
+            counts.counts,
+            days,
+            labels,
+            t(language, "chart_counts"),
+            t(language, "chart_days", month=str(month)),
+        )
+        return Stats(counts, chart)
+
+    # -- export and erasure ---------------------------------------------------------------
+
+    async def export(self, user_id: int) -> tuple[bytes, int]:
+        """A ZIP of everything stored about the user: entries.json, entries.csv, photos/."""
+        data = await self.repo.export_user(user_id)
+        buffer = io.BytesIO()
+        rows = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for item in data.entries:
+                entry = item.entry
+                photo_name = f"photos/{entry.day.isoformat()}_{entry.id}.jpg"
+                archive.writestr(photo_name, item.photo)
+                voice_name = None
+                if item.voice is not None:
+                    voice_name = f"voice/{entry.day.isoformat()}_{entry.id}.ogg"
+                    archive.writestr(voice_name, item.voice)
+                rows.append(
+                    {
+                        "id": entry.id,
+                        "date": entry.day.isoformat(),
+                        "created_at": entry.created_at.isoformat(),
+                        "emotion": entry.emotion.value,
+                        "confidence": round(entry.confidence, 4),
+                        "probabilities": dict(entry.probabilities),
+                        "faces": entry.faces,
+                        "text": entry.text,
+                        "anna_comment": entry.anna_comment,
+                        "photo": photo_name,
+                        "voice": voice_name,
+                    }
+                )
+            profile = None
+            if data.account is not None:
+                user, anna = data.account.user, data.account.anna
+                profile = {
+                    "name": user.name,
+                    "intro": user.intro,
+                    "language": user.language,
+                    "time_zone": user.time_zone,
+                    "settings": {
+                        "attitude": anna.attitude,
+                        "composition": sorted(anna.composition),
+                        "intensity": anna.intensity,
+                        "length": anna.length,
+                        "voice_replies": anna.voice_replies,
+                    },
+                }
+            chat = [{"role": c.role, "text": c.text, "at": c.at.isoformat()} for c in data.chat]
+            document = {"profile": profile, "entries": rows, "chat": chat}
+            archive.writestr("entries.json", json.dumps(document, ensure_ascii=False, indent=2))
+            table = io.StringIO()
+            columns = [
+                "id",
+                "date",
+                "created_at",
+                "emotion",
+                "confidence",
+                "faces",
+                "text",
+                "anna_comment",
+                "photo",
+                "voice",
+            ]
+            writer = csv.DictWriter(table, columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+            archive.writestr("entries.csv", "\ufeff" + table.getvalue())  # BOM: Excel reads UTF-8
+        return buffer.getvalue(), len(rows)
+
+    async def delete(self, user_id: int) -> int:
+        removed = await self.repo.delete_user(user_id)
+        await self.repo.clear_session(user_id)
+        return removed

@@ -1,0 +1,139 @@
+"""한국어 메시지. 자리표시자는 str.format 형식이며 en.py와 같아야 합니다."""
+
+MESSAGES: dict[str, str] = {
+    # onboarding and profile
+    "welcome": (
+        "안녕하세요! 저는 Facelog예요. 셀카와 한 줄 일기를 보내 주시면 표정에서 오늘의 감정을 "
+        "읽고, AI 친구 Anna가 친구처럼 댓글을 달아 드려요.\n\n"
+        "🔒 비공개 일기예요: 사진, 일기, Anna의 댓글은 당신만 볼 수 있어요. "
+        "사진은 감정 인식에만 쓰이고 AI에게 보내지지 않아요. "
+        "/export 로 모든 기록을 내려받고, /delete_me 로 언제든 전부 지울 수 있어요."
+    ),
+    "ask_name": "Anna가 어떻게 불러 드리면 될까요? 이름을 보내 주세요 (1–40자).",
+    "bad_name": "이름은 1–40자의 글자로 보내 주세요.",
+    "ask_intro": (
+        "반가워요, {name}님! 자신을 한 줄로 소개해 주시면 Anna가 댓글에 참고해요 "
+        "(선택, 200자 이내)."
+    ),
+    "bad_intro": "소개는 200자 이내로 보내 주세요.",
+    "skip": "건너뛰기",
+    "onboarding_done": (
+        "준비 끝! 이제 셀카에 오늘의 한 줄을 캡션으로 달아 보내 주세요. "
+        "캡션 없이 사진만 보내면 Anna가 먼저 말을 걸어요.\n"
+        "매일 저녁 9시에 일기 알림을 보내 드려요 (/reminders 에서 바꿀 수 있어요)."
+    ),
+    "menu": (
+        "{name}님, 다시 오셨네요! 셀카와 함께 오늘의 한 줄을 보내 주세요.\n\n"
+        "📅 /calendar 달력  📊 /stats 감정 통계  ⚙️ /settings Anna 설정\n"
+        "👤 /profile 프로필  ❓ /help 도움말"
+    ),
+    "profile": "👤 이름: {name}\n✍️ 소개: {intro}",
+    "profile_no_intro": "(없음)",
+    "edit_name": "✏️ 이름 바꾸기",
+    "edit_intro": "✏️ 소개 바꾸기",
+    "clear_intro": "🗑 소개 지우기",
+    "profile_saved": "프로필을 저장했어요. 지금까지의 일기는 그대로예요.",
+    "need_start": "먼저 /start 로 시작해 주세요.",
+    # settings
+    "settings_title": (
+        "⚙️ Anna 설정\n"
+        "말투: {attitude} · 구성: {composition} · 답변 강도: {intensity} · 길이: {length}자 · "
+        "음성 답장: {voice} · 언어: 한국어"
+    ),
+    "settings_hint": "구성을 하나도 고르지 않으면 조언, 위로, 공감을 모두 담아요.",
+    "attitude_casual": "반말",
+    "attitude_polite": "존댓말",
+    "part_advice": "조언",
+    "part_comfort": "위로",
+    "part_empathy": "공감",
+    "all_parts": "모두",
+    "intensity_1.0": "창의적",
+    "intensity_0.75": "보통",
+    "intensity_0.5": "정직",
+    "length_150": "짧게",
+    "length_300": "보통",
+    "length_450": "길게",
+    "voice_on": "켜짐",
+    "voice_off": "꺼짐",
+    "voice_button": "🔊 음성 답장: {state}",
+    "done": "✔ 완료",
+    "settings_saved": "설정을 저장했어요.",
+    # posting
+    "no_face": "이미지에서 얼굴을 인식하지 못했습니다. 얼굴이 드러난 이미지를 업로드해주세요!",
+    "several_faces": "사진에서 얼굴 {count}개를 찾아 가장 크게 나온 얼굴을 읽었어요.",
+    "post_header": "📅 {date}\n오늘의 감정: {emoji} {emotion} ({confidence})",
+    "anna_says": "💬 Anna",
+    "anna_later": "💬 Anna가 곧 답장할게요.",
+    "listen": "🔊 듣기",
+    "calendar_button": "📅 달력",
+    "ask_diary": "오늘 하루는 어땠나요? 글이나 음성 메시지로 들려주세요.",
+    "saved_no_text": "(일기 없음)",
+    "bad_date": "날짜를 이해하지 못했어요. 2024-06-02 또는 6/2 처럼 써 주세요.",
+    "future_date": "아직 오지 않은 날짜에는 일기를 쓸 수 없어요.",
+    "image_unreadable": "이 파일은 사진으로 읽을 수 없어요. JPEG, PNG, WebP 사진을 보내 주세요.",
+    "image_too_large": "사진이 너무 커요. 20MB 이하의 사진을 보내 주세요.",
+    "image_empty": "빈 파일이에요. 사진을 다시 보내 주세요.",
+    "working": "사진을 보고 있어요…",
+    "caption_too_long": "일기가 너무 길어요. {limit}자 이내로 줄여 주세요.",
+    # calendar
+    "calendar_title": "📅 {year}년 {month}월",
+    "weekdays": "월 화 수 목 금 토 일",
+    "no_entry_day": "이 날에는 일기가 없어요.",
+    "day_list": "{date}의 일기 {count}개",
+    "entry_missing": "이 일기를 찾을 수 없어요.",
+    "date_format": "{year}년 {month}월 {day}일",
+    # stats
+    "stats_title": "📊 지금까지의 감정 ({total}개의 일기)",
+    "stats_empty": "아직 일기가 없어요. 셀카와 함께 첫 일기를 써 보세요!",
+    "stats_dominant": "가장 많이 느낀 감정: {emoji} {emotion}",
+    "chart_counts": "감정별 일기 수",
+    "chart_days": "{month}의 날짜별 감정",
+    # export and delete
+    "export_caption": "📦 내 Facelog 기록 전체 (일기 {count}개)",
+    "export_empty": "내보낼 기록이 없어요.",
+    "delete_confirm": (
+        "⚠️ 모든 일기, 사진, 음성, 대화 기록, 설정을 영구히 지울까요? 되돌릴 수 없어요."
+    ),
+    "delete_yes": "🗑 네, 전부 지워 주세요",
+    "delete_no": "취소",
+    "deleted": "모든 기록을 지웠어요. 다시 쓰고 싶으면 언제든 /start 를 보내 주세요.",
+    "delete_cancelled": "지우지 않았어요.",
+    # chat and voice
+    "voice_too_long": "음성 메시지가 너무 길어요. {limit}초 이내로 보내 주세요.",
+    "voice_unheard": "아무 소리도 들리지 않았어요. 다시 한 번 말해 주세요.",
+    "voice_failed": "음성을 글로 바꾸지 못했어요. 글로 보내 주시겠어요?",
+    # everything else
+    "voice_unavailable": "음성은 아직 준비 중이에요.",
+    "edits_ignored": "수정한 메시지는 일기에 반영되지 않아요. 새 메시지로 보내 주세요.",
+    "help": (
+        "Facelog는 나만 보는 감정 일기예요.\n\n"
+        "📸 셀카 + 캡션: 오늘의 일기 (캡션 앞에 2024-06-02 또는 6/2 를 쓰면 그날의 일기)\n"
+        "📸 캡션 없는 셀카: Anna가 먼저 묻고, 다음 글이나 음성이 일기가 돼요\n"
+        "💬 글이나 🎤 음성: Anna와 대화\n\n"
+        "/calendar 달력 · /stats 감정 통계 · /settings Anna 설정 · /profile 프로필\n"
+        "/export 기록 내보내기 · /delete_me 전부 지우기"
+    ),
+    "unsupported": (
+        "이런 메시지는 아직 이해하지 못해요. 셀카(사진), 글, 음성 메시지를 보내 주세요. "
+        "도움말은 /help"
+    ),
+    "unknown_command": "모르는 명령이에요. /help 에서 쓸 수 있는 명령을 볼 수 있어요.",
+    "private_only": "Facelog는 비공개 일기라서 1:1 대화에서만 답해요. 저에게 직접 메시지를 보내 주세요.",
+    "stale_button": "이 버튼은 더 이상 쓸 수 없어요.",
+    "try_again": "지금 기록을 저장하지 못했어요. 잠시 후 다시 보내 주세요. (아무것도 저장되지 않았어요)",
+    "slow_down": "메시지가 너무 많아요. 잠시 후 다시 보내 주세요.",
+    # commands (setMyCommands)
+    "cmd_start": "시작하기 / 메인 메뉴",
+    "cmd_calendar": "달력으로 일기 보기",
+    "cmd_stats": "감정 통계",
+    "cmd_settings": "Anna 설정",
+    "cmd_profile": "이름과 소개",
+    "cmd_export": "내 기록 내보내기",
+    "cmd_delete_me": "내 기록 전부 지우기",
+    "cmd_help": "도움말",
+    # emotions
+    "emotion_anger": "분노",
+    "emotion_happy": "기쁨",
+    "emotion_panic": "당황",
+    "emotion_sadness": "슬픔",
+}

@@ -1,0 +1,1 @@
+"""A fake Telegram Bot API server, a user driver and fixtures for end-to-end bot tests."""
