@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null 2>&1 || python=python3
+# espeak-ng is the offline Korean (and fallback) voice; it comes from Debian, not PyPI.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+  else
+    echo "note: install espeak-ng (sudo apt-get install espeak-ng) for the offline Korean voice" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
