@@ -18,6 +18,7 @@ from bot.ordering import PerUserUpdateProcessor
 from facelog.diary import DiaryService
 from facelog.domain import LANGUAGES
 from facelog.i18n import t
+from facelog.voice import Voice
 
 COMMANDS = ("start", "calendar", "stats", "settings", "profile", "export", "delete_me", "help")
 
@@ -28,6 +29,7 @@ def build_application(
     *,
     base_url: str | None = None,
     base_file_url: str | None = None,
+    voice: Voice | None = None,
 ) -> Application:  # type: ignore[type-arg]
     builder = ApplicationBuilder().token(token).concurrent_updates(PerUserUpdateProcessor())
     if base_url:
@@ -35,7 +37,7 @@ def build_application(
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application = builder.post_init(_register_commands).build()
-    handlers = Handlers(diary)
+    handlers = Handlers(diary, voice)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
 
@@ -67,7 +69,7 @@ def build_application(
     )
     application.add_handler(MessageHandler(private & new & filters.TEXT, handlers.text))
     application.add_handler(
-        MessageHandler(private & new & (filters.VOICE | filters.AUDIO), handlers.voice)
+        MessageHandler(private & new & (filters.VOICE | filters.AUDIO), handlers.voice_note)
     )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InputFile, Message, Update
@@ -30,6 +31,8 @@ from facelog.domain import (
     Month,
 )
 from facelog.i18n import language_of, t
+from facelog.speech import AudioTooLarge, AudioTooLong, NothingHeard, SpeechError, VoiceNote
+from facelog.voice import Voice
 from inference.image import EmptyImage, ImageError, ImageTooLarge
 from inference.labels import Emotion
 from storage import StorageError
@@ -46,6 +49,7 @@ class Handlers:
     """The bot's behaviour, bound to one diary service."""
 
     diary: DiaryService
+    voice: Voice | None = None
     warned_groups: set[int] = field(default_factory=set)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -260,6 +264,8 @@ class Handlers:
         )
         greeting = await self.diary.greeting(account, reading)
         await message.reply_text(f"{greeting}\n\n{t(language, 'ask_diary')}")
+        if account.anna.voice_replies:
+            await self._speak(message, lambda voice: voice.say(account, greeting))
 
     async def _store_post(
         self,
@@ -293,6 +299,26 @@ class Handlers:
             reply_markup=render.post_keyboard(language, entry),
             reply_to_message_id=reply_to,
         )
+        if account.anna.voice_replies and self.voice is not None:
+            entry = replace(entry, anna_comment=comment)
+            await self._speak(
+                message, lambda voice: voice.entry_comment(self.diary.repo, account, entry)
+            )
+
+    async def _speak(self, message: Message, make: Callable[[Voice], Awaitable[VoiceNote]]) -> bool:
+        """Send Anna's words as a voice note; False (and the text stands alone) if that fails."""
+        if self.voice is None:
+            return False
+        await _typing(message, ChatAction.RECORD_VOICE)
+        try:
+            note = await make(self.voice)
+        except (SpeechError, OSError, RuntimeError) as exc:
+            log.warning("voice reply failed: %s", type(exc).__name__)
+            return False
+        await message.chat.send_voice(
+            InputFile(note.ogg, filename="anna.ogg"), duration=note.duration_s
+        )
+        return True
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -311,9 +337,16 @@ class Handlers:
         if awaiting == "diary":
             await self._finish_draft(update, context, account, session, message.text)
             return
+        await self._chat(message, account, message.text)
+
+    async def _chat(
+        self, message: Message, account: Account, text: str, *, from_voice: bool = False
+    ) -> None:
         await _typing(message, ChatAction.TYPING)
-        answer = await self.diary.chat(account, message.text)
+        answer = await self.diary.chat(account, text, from_voice=from_voice)
         await message.reply_text(answer)
+        if account.anna.voice_replies or from_voice:  # a voice note is answered in voice too
+            await self._speak(message, lambda voice: voice.say(account, answer))
 
     async def _finish_draft(
         self,
@@ -504,7 +537,7 @@ class Handlers:
     async def listen(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, account: Account, entry_id: str
     ) -> None:
-        """🔊: Anna's comment as a voice note (filled in by the voice work)."""
+        """🔊: Anna's comment on the entry as a voice note (synthesised once, then cached)."""
         query = update.callback_query
         assert query is not None
         language = account.user.language
@@ -512,17 +545,63 @@ class Handlers:
         if entry is None:
             await query.answer(t(language, "entry_missing"), show_alert=True)
             return
-        await query.answer(t(language, "voice_unavailable"), show_alert=True)
+        if not entry.anna_comment:
+            await query.answer(t(language, "anna_later"), show_alert=True)
+            return
+        if self.voice is None or not isinstance(query.message, Message):
+            await query.answer(t(language, "voice_unavailable"), show_alert=True)
+            return
+        await query.answer()
+        if not await self._speak(
+            query.message, lambda voice: voice.entry_comment(self.diary.repo, account, entry)
+        ):
+            await query.message.reply_text(t(language, "voice_unavailable"))
 
     # -- everything else ------------------------------------------------------------------
 
-    async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        assert message is not None
+    async def voice_note(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice note: transcribed, then the diary text of a pending post or a chat message."""
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
         account = await self._require_account(update)
         if account is None:
             return
-        await message.reply_text(t(account.user.language, "voice_failed"))
+        language = account.user.language
+        media = message.voice or message.audio
+        assert media is not None
+        if self.voice is None:
+            await message.reply_text(t(language, "voice_failed"))
+            return
+        try:
+            self.voice.limits.check_declared(
+                duration_s=_seconds(media.duration), size_bytes=media.file_size
+            )
+        except (AudioTooLong, AudioTooLarge):
+            await message.reply_text(
+                t(language, "voice_too_long", limit=int(self.voice.limits.max_seconds))
+            )
+            return
+        await _typing(message, ChatAction.TYPING)
+        audio = await _download(context, media.file_id)
+        try:
+            heard = await self.voice.hear(account, audio)
+        except (AudioTooLong, AudioTooLarge):
+            await message.reply_text(
+                t(language, "voice_too_long", limit=int(self.voice.limits.max_seconds))
+            )
+            return
+        except (SpeechError, OSError, RuntimeError) as exc:
+            log.warning("transcription failed: %s", type(exc).__name__)
+            await message.reply_text(t(language, "voice_failed"))
+            return
+        if isinstance(heard, NothingHeard) or not heard.text.strip():
+            await message.reply_text(t(language, "voice_unheard"))
+            return
+        session = await self.diary.repo.get_session(user.id)
+        if session.get("awaiting") == "diary":
+            await self._finish_draft(update, context, account, session, heard.text.strip())
+            return
+        await self._chat(message, account, heard.text.strip(), from_voice=True)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
@@ -565,6 +644,11 @@ def _fields(anna: AnnaSettings) -> dict[str, Any]:
         "length": anna.length,
         "voice_replies": anna.voice_replies,
     }
+
+
+def _seconds(duration: int | timedelta | None) -> float | None:
+    """python-telegram-bot gives durations as int seconds or timedelta, by configuration."""
+    return duration.total_seconds() if isinstance(duration, timedelta) else duration
 
 
 def _is_calendar(message: object) -> bool:

@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_deadline_s: float = Field(default=60.0, gt=0)
 
+    # Voice: ElevenLabs when a key is set, Piper/espeak-ng offline otherwise; Whisper listens.
+    elevenlabs_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ELEVENLABS_API_KEY", "FACELOG_ELEVENLABS_API_KEY"),
+    )
+    elevenlabs_voice_id: str | None = None
+    elevenlabs_model_id: str = "eleven_multilingual_v2"
+    stt_engine: Literal["auto", "faster-whisper", "openai-whisper", "api"] = "auto"
+    whisper_api_base_url: str | None = None
+    whisper_api_key: SecretStr | None = None
+    openai_whisper_checkpoint: Path | None = None
+    max_voice_seconds: float = Field(default=120.0, gt=0, le=1200)
+
     # Face pipeline (inference/README.md explains the choices).
     detector: DetectorName = "dlib"
     detect_max_side: int = Field(default=640, ge=160, le=4096)

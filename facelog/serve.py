@@ -11,6 +11,7 @@ from bot.app import build_application
 from facelog.anna import Anna, AnnaConfig
 from facelog.config import Settings
 from facelog.diary import DiaryService
+from facelog.voice import Voice
 from inference.pipeline import FacePipeline
 from storage import open_storage
 
@@ -41,7 +42,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     pipeline = FacePipeline.from_settings(settings)
+    voice = Voice.from_settings(settings)
     try:
+        await voice.warm_up()
         async with (
             open_storage(
                 settings.data_dir,
@@ -57,6 +60,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 diary,
                 base_url=settings.telegram_base_url,
                 base_file_url=settings.telegram_base_file_url,
+                voice=voice,
             )
             async with application:
                 await application.start()
@@ -67,4 +71,5 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
                 await application.updater.stop()
                 await application.stop()
     finally:
+        await voice.aclose()
         await pipeline.aclose()

@@ -3,14 +3,16 @@ running against the fake Telegram Bot API server, driven by scripted users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from bot.app import build_application
 from facelog.anna import Anna, AnnaConfig
+from facelog.config import Settings
 from facelog.diary import DiaryService
+from facelog.voice import Voice
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.anna.conftest import fake_llm
@@ -27,21 +29,38 @@ class Rig:
     fake: FakeTelegram
     diary: DiaryService
     repo: Repository
+    voice: Voice | None = None
 
     def user(self, **kwargs: object) -> TelegramUser:
         return TelegramUser(self.fake, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def voice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voice]:
+    """Offline voice (Piper/espeak-ng) and ears (Whisper base), loaded once per session."""
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("voice-data"))  # type: ignore[call-arg]
+    loaded = Voice.from_settings(settings)
+    yield loaded
+
+
 async def _running(
-    fake: FakeTelegram, repo: Repository, pipeline: FacePipeline, config: AnnaConfig | None
+    fake: FakeTelegram,
+    repo: Repository,
+    pipeline: FacePipeline,
+    config: AnnaConfig | None,
+    voice: Voice | None = None,
 ) -> AsyncIterator[Rig]:
     async with Anna(config) as anna:
         diary = DiaryService(repo, pipeline, anna)
         app = build_application(
-            fake.token, diary, base_url=fake.base_url, base_file_url=fake.base_file_url
+            fake.token,
+            diary,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            voice=voice,
         )
         async with running_application(app, fake):
-            yield Rig(fake, diary, repo)
+            yield Rig(fake, diary, repo, voice)
 
 
 @pytest.fixture
@@ -50,6 +69,15 @@ async def rig(
 ) -> AsyncIterator[Rig]:
     """The bot with the offline Anna."""
     async for running in _running(fake_telegram, repo, pipeline, None):
+        yield running
+
+
+@pytest.fixture
+async def voice_rig(
+    fake_telegram: FakeTelegram, repo: Repository, pipeline: FacePipeline, voice: Voice
+) -> AsyncIterator[Rig]:
+    """The bot with the offline Anna, her offline voice and Whisper's ears."""
+    async for running in _running(fake_telegram, repo, pipeline, None, voice):
         yield running
 
 
