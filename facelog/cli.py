@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from facelog.config import Settings
+from facelog.logs import configure_logging
 
 if TYPE_CHECKING:
     from inference.pipeline import Analysis, FacePipeline
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from facelog.serve import serve
 
-    logging.getLogger().setLevel(settings.log_level)
+    configure_logging(settings.log_level)
     try:
         asyncio.run(serve(settings))
     except InvalidToken:
@@ -138,6 +139,63 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def cmd_speak(args: argparse.Namespace) -> int:
+    """Anna's voice for a text, written as an OGG/Opus voice note."""
+    from facelog.speech import build_synthesizer
+    from facelog.voice import speech_config
+
+    synthesizer = build_synthesizer(speech_config(_settings(args)), cache=False)
+
+    async def run() -> int:
+        note = await synthesizer.synthesize(args.text, args.language)
+        Path(args.out).write_bytes(note.ogg)
+        print(f"{args.out}: {note.seconds:.1f} s of speech ({note.engine})")
+        await synthesizer.aclose()
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    """What Whisper hears in a voice file (any format PyAV reads)."""
+    from facelog.speech import NothingHeard, build_transcriber
+    from facelog.voice import speech_config
+
+    transcriber = build_transcriber(speech_config(_settings(args)))
+
+    async def run() -> int:
+        heard = await transcriber.transcribe(Path(args.file).read_bytes(), language=args.language)
+        await transcriber.aclose()
+        if isinstance(heard, NothingHeard):
+            print(f"{args.file}: nothing heard ({heard.reason})")
+            return 1
+        print(heard.text)
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from inference.evaluation import accuracy
+
+    return accuracy.main(args.rest)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import runpy
+
+    module = {
+        "speed": "inference.benchmarks.speed",
+        "alignment": "inference.benchmarks.alignment",
+        "storage": "storage.bench",
+        "anna": "facelog.anna.bench",
+        "speech": "facelog.speech.bench",
+    }[args.which]
+    sys.argv = [module, *args.rest]
+    runpy.run_module(module, run_name="__main__")
     return 0
 
 
@@ -164,15 +222,41 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="one JSON object per photo")
     pipeline_options(analyze)
     analyze.set_defaults(func=cmd_analyze)
+
+    speak = sub.add_parser("speak", help="say a text in Anna's voice (OGG/Opus file)")
+    speak.add_argument("text")
+    speak.add_argument("--language", choices=["ko", "en"], default="ko")
+    speak.add_argument("--out", default="anna.ogg")
+    speak.set_defaults(func=cmd_speak)
+
+    transcribe = sub.add_parser("transcribe", help="turn a voice file into text")
+    transcribe.add_argument("file")
+    transcribe.add_argument("--language", choices=["ko", "en"], default=None)
+    transcribe.set_defaults(func=cmd_transcribe)
+
+    train = sub.add_parser("train", help="train an emotion classifier")
+    train_sub = train.add_subparsers(dest="trainer", required=True)
+    from inference.training.ferplus import add_cli, add_export_cli
+
+    add_cli(train_sub)
+    add_export_cli(train_sub)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="accuracy on the real-photo set (options: facelog evaluate -- --help)"
+    )
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
+    bench.add_argument("which", choices=["speed", "alignment", "storage", "anna", "speech"])
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
     except ValidationError as exc:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import zipfile
 from datetime import UTC, date, datetime
 
+import pytest
 from PIL import Image
 
 from bot import callbacks
 from facelog.domain import Month
+from facelog.logs import configure_logging
 from tests.telegram.driver import TelegramUser
 
 from .conftest import Rig
@@ -315,3 +318,25 @@ async def test_two_users_never_see_each_others_entries(
         assert not call.files or all(
             f.data != face_photos["astronaut"] for f in call.files.values()
         )
+
+
+async def test_logs_never_carry_diary_text_names_or_the_token(
+    rig: Rig, face_photos: dict[str, bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A whole session logged at DEBUG, as an operator chasing a bug would run it."""
+    configure_logging("DEBUG")
+    caplog.set_level(logging.DEBUG)
+    secret_line = "my secret diary line 7f3a"
+    user = rig.user(language_code="en", first_name="Mia")
+    await onboard(user, "Zelda Quux", intro="intro words 91bc")
+    await user.send_photo(face_photos["astronaut"], caption=secret_line)
+    await user.wait_for_reply()
+    await user.send_text("a private chat message 55aa")
+    await user.wait_for_reply()
+    await user.send_command("/export")
+    await user.wait_for_reply()
+    logged = caplog.text
+    assert caplog.records, "the session should have logged something"
+    for private in (secret_line, "Zelda Quux", "intro words 91bc", "private chat message 55aa"):
+        assert private not in logged
+    assert rig.fake.token not in logged

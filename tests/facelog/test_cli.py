@@ -68,3 +68,15 @@ def test_bad_settings_are_one_clear_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("facelog: invalid setting max_batch")
     assert "\n" not in err
+
+
+def test_speak_then_transcribe_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FACELOG_DATA_DIR", str(tmp_path / "data"))
+    note = tmp_path / "anna.ogg"
+    assert main(["speak", "Good morning Mia.", "--language", "en", "--out", str(note)]) == 0
+    assert note.read_bytes()[:4] == b"OggS"
+    capsys.readouterr()
+    assert main(["transcribe", str(note), "--language", "en"]) == 0
+    assert "good morning" in capsys.readouterr().out.lower()
