@@ -124,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "(README.md says how to get a token from @BotFather).\n"
         )
         return cmd_demo(args)
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, NetworkError
 
     from facelog.serve import serve
 
@@ -136,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             "facelog: Telegram rejected TELEGRAM_BOT_TOKEN (check it with @BotFather)",
             file=sys.stderr,
         )
+        return 2
+    except NetworkError as exc:
+        print(f"facelog: cannot reach the Telegram Bot API: {type(exc).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -80,3 +80,27 @@ def test_speak_then_transcribe_round_trip(
     capsys.readouterr()
     assert main(["transcribe", str(note), "--language", "en"]) == 0
     assert "good morning" in capsys.readouterr().out.lower()
+
+
+def test_run_with_a_rejected_token_is_one_line_and_exit_code_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Against the fake Bot API server, which answers 401 to a token it does not know."""
+    from tests.conftest import LoopThread
+    from tests.telegram.fake_server import FakeTelegram
+
+    loop = LoopThread()
+    fake = FakeTelegram()
+    loop.run(fake.__aenter__())
+    try:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:not-the-right-token")
+        monkeypatch.setenv("FACELOG_TELEGRAM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("FACELOG_TELEGRAM_BASE_FILE_URL", fake.base_file_url)
+        monkeypatch.setenv("FACELOG_DATA_DIR", str(tmp_path / "data"))
+        assert main(["run"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == "facelog: Telegram rejected TELEGRAM_BOT_TOKEN (check it with @BotFather)"
+        assert "not-the-right-token" not in err
+    finally:
+        loop.run(fake.__aexit__(None, None, None))
+        loop.close()
