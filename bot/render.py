@@ -43,15 +43,7 @@ def post_text(
     faces_note: bool = True,
 ) -> str:
     """The reply to a post: date, emotion of the day, the diary text, Anna's comment."""
-    header = t(
-        language,
-        "post_header",
-        date=escape(format_day(language, entry.day)),
-        emoji=EMOJI[entry.emotion],
-        emotion=emotion_name(language, entry.emotion),
-        confidence=f"{entry.confidence:.0%}",
-    )
-    parts = [header]
+    parts = [entry_caption(language, entry)]
     if faces_note and entry.faces > 1:
         parts.append(f"<i>{escape(t(language, 'several_faces', count=entry.faces))}</i>")
     anna = (
@@ -89,7 +81,8 @@ def post_keyboard(language: Language, entry: Entry) -> InlineKeyboardMarkup:
 
 
 def entry_caption(language: Language, entry: Entry) -> str:
-    """Short caption for an entry's photo in the calendar (captions stop at 1 024 chars)."""
+    """Date and emotion of the day: the post's header, and the caption of its photo in the
+    calendar (captions stop at 1 024 characters, so the text goes in its own message)."""
     return t(
         language,
         "post_header",

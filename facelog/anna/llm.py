@@ -17,9 +17,7 @@ corrective retry, after which the caller falls back to the offline writer.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import math
 import random
 import re
 import time
@@ -28,6 +26,8 @@ from typing import Any, Literal
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
+
+from facelog.retry import retry_after
 
 from .prompt import LLM_TOLERANCE, ChatMessage, Prompt, correction, length_window
 from .text import in_language
@@ -131,31 +131,6 @@ def check_answer(text: str, prompt: Prompt) -> str | None:
     if len(text) > hi:
         return "too-long"
     return None
-
-
-def retry_after(headers: Any) -> float | None:
-    """Seconds the server asked us to wait (Retry-After-Ms, Retry-After seconds or HTTP date)."""
-    if headers is None:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _message_params(messages: tuple[ChatMessage, ...]) -> list[ChatCompletionMessageParam]:

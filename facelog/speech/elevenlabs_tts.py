@@ -19,10 +19,11 @@ import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
+from facelog.retry import backoff_delay, retry_after
+
 from ._async import LoopSemaphore
 from .errors import AudioDecodeError, EngineUnavailable, SynthesisError, reason_for_status
 from .ogg import OPUS_RATE, decode_audio, pcm16_from_bytes
-from .retry import backoff_delay, retry_after
 from .tts import Pcm
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,10 @@ from typing import Any
 
 import openai
 
+from facelog.retry import backoff_delay, retry_after
+
 from .errors import TranscriptionError, reason_for_status
 from .ogg import DecodedAudio, encode_voice_note
-from .retry import backoff_delay, retry_after
 from .stt import NothingHeard, TranscriptionResult, VoiceLimits, finish, guess_language
 from .stt import prepare_voice as _prepare
 

@@ -22,7 +22,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from inference.ferplus_model import file_sha256
 from inference.labels import (
     COLUMNS,
     EMOTIONS,
@@ -707,14 +707,6 @@ def finalise(out: Path, valid: Split, test: Split, state: dict[str, Any]) -> dic
 PACKAGE_MODELS = REPO_ROOT / "inference" / "models"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def latency_ms(model_path: Path, repeats: int = 300) -> dict[str, float]:
     """Batch-1 latency through a ``tf.function``, as :class:`KerasClassifier` runs it."""
     import keras
@@ -773,7 +765,7 @@ def export(run: Path, dest: Path = PACKAGE_MODELS) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / "ferplus.keras"
     shutil.copyfile(source, target)
-    digest = sha256_of(target)
+    digest = file_sha256(target)
     (dest / "ferplus.sha256").write_text(f"{digest}  {target.name}\n")
     size_mb = target.stat().st_size / 1e6
     print(f"shipped {target} ({size_mb:.2f} MB), sha256 {digest}")

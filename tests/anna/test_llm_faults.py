@@ -14,7 +14,8 @@ from datetime import date
 import pytest
 
 from facelog.anna import Anna, AnnaConfig, AnnaReply, CommentRequest, History, Profile
-from facelog.anna.llm import clean_answer, retry_after
+from facelog.anna.llm import clean_answer
+from facelog.retry import retry_after
 from inference.labels import Emotion
 
 from .fake_llm import (

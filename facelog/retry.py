@@ -1,4 +1,4 @@
-"""Retry timing shared by the remote engines (ElevenLabs, the Whisper API)."""
+"""Retry timing shared by the remote services Facelog calls (LLM, ElevenLabs, Whisper API)."""
 
 from __future__ import annotations
 
