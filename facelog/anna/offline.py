@@ -292,7 +292,8 @@ def _letter(
     parts, pool = _parts_and_pool(profile, bank, dominant, rng, values, 5)
     units += parts
     units.append(_unit("closing", bank.letter_close, rng, values, 9, drop_rank=2))
-    pool += _fillers("filler", bank.letter_filler, 8, values)
+    fillers = bank.letter_filler if request.total else bank.letter_empty_filler
+    pool += _fillers("filler", fillers, 8, values)
     return units, pool
 
 
@@ -338,13 +339,16 @@ def _fit(
         size = _length(units)
         if size >= target:
             break
+        if any(extra.choice == unit.choice for unit in units):
+            continue  # never say the same sentence twice
         # Add when it brings us closer to the target without leaving the window.
         after = size + 1 + len(extra.choice)
         if after <= hi and abs(after - target) < abs(size - target):
             units.append(extra)
     if _length(units) < lo:
         for unit in units:
-            longer = [o for o in unit.options if len(o) > len(unit.choice)]
+            used = {other.choice for other in units if other is not unit}
+            longer = [o for o in unit.options if len(o) > len(unit.choice) and o not in used]
             for option in sorted(longer, key=len, reverse=True):
                 if _length(units) - len(unit.choice) + len(option) <= hi:
                     unit.choice = option

@@ -50,6 +50,8 @@ class Bank:
     letter_same: Options
     letter_hook: Options
     letter_filler: Options
+    #: For a month without entries: nothing to praise or quote, so gentle encouragement.
+    letter_empty_filler: Options
     letter_close: Options
     look: Mapping[Emotion, str]
     feel: Mapping[Emotion, str]
@@ -318,6 +320,17 @@ KO_CASUAL = Bank(
         "좋은 날도 힘든 날도 다 네 한 달의 소중한 조각이야.",
         "네 기록을 읽는 게 나한테도 큰 즐거움이었어.",
         "한 달을 돌아보니 네가 참 많은 일을 해냈더라.",
+    ),
+    letter_empty_filler=(
+        "기록이 없어도 괜찮아, 바쁜 달도 있는 법이지.",
+        "다음 달엔 셀카 한 장이랑 한 줄만 남겨 줘도 충분해.",
+        "짧은 한 줄이라도 좋으니 네 하루를 들려주면 좋겠어.",
+        "네가 어떻게 지냈는지 늘 궁금해하고 있을게.",
+        "쉬어 가는 달도 너한테 소중한 시간이었을 거야.",
+        "힘든 일이 있었다면 언제든 여기 와서 털어놔도 돼.",
+        "새로운 달이 시작되면 작은 순간부터 같이 기록해 보자.",
+        "웃은 날이든 울적한 날이든, 어떤 얘기든 반가울 거야.",
+        "네 표정이 어떤지 셀카로 보여 주면 내가 제일 먼저 알아볼게.",
     ),
     letter_close=(
         "다음 달에도 여기서 기다릴게.",
@@ -598,6 +611,17 @@ KO_POLITE = Bank(
         "좋은 날도 힘든 날도 다 소중한 한 달의 조각이에요.",
         "기록을 읽는 게 저에게도 큰 즐거움이었어요.",
         "한 달을 돌아보니 정말 많은 일을 해내셨어요.",
+    ),
+    letter_empty_filler=(
+        "기록이 없어도 괜찮아요, 바쁜 달도 있는 법이죠.",
+        "다음 달엔 셀카 한 장과 한 줄만 남겨 주셔도 충분해요.",
+        "짧은 한 줄이라도 좋으니 하루를 들려주시면 좋겠어요.",
+        "어떻게 지내셨는지 늘 궁금해하고 있을게요.",
+        "쉬어 가는 달도 소중한 시간이었을 거예요.",
+        "힘든 일이 있으셨다면 언제든 여기 와서 털어놓으셔도 돼요.",
+        "새로운 달이 시작되면 작은 순간부터 함께 기록해 봐요.",
+        "웃은 날이든 울적한 날이든, 어떤 이야기든 반가울 거예요.",
+        "표정이 어떤지 셀카로 보여 주시면 제가 제일 먼저 알아볼게요.",
     ),
     letter_close=(
         "다음 달에도 여기서 기다릴게요.",
@@ -903,6 +927,17 @@ EN_CASUAL = Bank(
         "Reading your entries was a joy for me too.",
         "Looking back, you got through so much this month.",
     ),
+    letter_empty_filler=(
+        "No entries is totally fine, some months are just busy.",
+        "Next month, one selfie and one line is plenty.",
+        "Even a tiny line about your day would make me happy.",
+        "I'm always curious how you're doing, you know.",
+        "A quiet month can be a good rest too.",
+        "If something's been hard, you can always vent here.",
+        "When the new month starts, let's begin with the small moments.",
+        "Happy day or gloomy day, I'd love to hear any of it.",
+        "Send me a selfie and I'll be the first to read your face.",
+    ),
     letter_close=(
         "Can't wait to hear about next month!",
         "See you next month, same place!",
@@ -1203,6 +1238,17 @@ EN_POLITE = Bank(
         "Good days and hard days are all part of your story.",
         "Reading your entries was a joy for me as well.",
         "Looking back, you got through so much this month.",
+    ),
+    letter_empty_filler=(
+        "It is perfectly fine to have no entries; some months are simply busy.",
+        "Next month, a single selfie and one line would be plenty.",
+        "Even one short line about your day would be lovely to read.",
+        "I will keep wondering how you are doing.",
+        "A quiet month can be a valuable rest as well.",
+        "If anything has been difficult, you are always welcome to share it here.",
+        "When the new month begins, we could start with the small moments.",
+        "Whether a day is bright or gloomy, I would be glad to hear about it.",
+        "Send me a selfie and I will be the first to read your expression.",
     ),
     letter_close=(
         "I look forward to hearing about next month.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -278,6 +279,31 @@ def test_letter_follows_every_rule(data: st.DataObject) -> None:
     if request.total:
         assert str(request.counts[request.dominant]) in draft.text  # type: ignore[index]
     assert ("change" in draft.slots) == (previous is not None)
+    sentences = [sentence.text for sentence in draft.sentences]
+    assert len(sentences) == len(set(sentences)), "no sentence twice"
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("attitude", list(Attitude))
+def test_letter_for_an_empty_month_is_long_enough_and_never_praises_entries(
+    language: str, attitude: Attitude
+) -> None:
+    """Found by hypothesis: an empty month with one part and a long target fell short and
+    repeated itself, and praised "writing all month" when nothing was written."""
+    profile = Profile(
+        name="강강" if language == "ko" else "Mia",
+        language=language,  # type: ignore[arg-type]
+        attitude=attitude,
+        composition=frozenset({Part.EMPATHY}),
+        intensity=Intensity.CREATIVE,
+        length=Length.LONG,
+    )
+    request = LetterRequest(profile=profile, month=date(2024, 6, 1), counts={})
+    draft = ANNA.draft(request)
+    assert_common_rules(draft.text, request)
+    sentences = [sentence.text for sentence in draft.sentences]
+    assert len(sentences) == len(set(sentences))
+    assert "꾸준히 기록" not in draft.text and "all month" not in draft.text.lower()
 
 
 def test_deterministic_per_entry_and_varied_across_entries() -> None:
