@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DetectorName = Literal["seed", "dlib", "mtcnn"]
-ClassifierName = Literal["fer", "keras"]
+ClassifierName = Literal["ferplus", "fer", "keras"]
 
 
 class Settings(BaseSettings):

@@ -128,6 +128,10 @@ class _Located:
 
 
 def load_classifier(settings: Settings) -> EmotionClassifier:
+    if settings.classifier == "ferplus":
+        from inference.ferplus_model import load_ferplus
+
+        return load_ferplus()
     if settings.classifier == "fer":
         return load_fer()
     if settings.classifier_path is None:

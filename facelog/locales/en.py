@@ -19,8 +19,7 @@ MESSAGES: dict[str, str] = {
     "skip": "Skip",
     "onboarding_done": (
         "All set! Send a selfie with today's line as its caption. Send a photo without a "
-        "caption and Anna will ask about your day first.\n"
-        "I'll remind you to write every evening at 21:00 (change it with /reminders)."
+        "caption and Anna will ask about your day first."
     ),
     "menu": (
         "Welcome back, {name}! Send a selfie with a line about today.\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -61,7 +62,7 @@ async def test_onboarding_asks_name_then_intro_then_settings(rig: Rig) -> None:
     assert "건너뛰기" in user.button_texts(ask_intro)
     await user.send_text("기아타이거즈의 엄청난 팬")
     done, settings = await user.wait_for_reply(count=2)
-    assert "/reminders" in done.text
+    assert "셀카" in done.text
     assert "⚙️" in settings.text and "반말" in settings.text
     account = await rig.repo.get_account(user.id)
     assert account is not None
@@ -340,3 +341,75 @@ async def test_logs_never_carry_diary_text_names_or_the_token(
     for private in (secret_line, "Zelda Quux", "intro words 91bc", "private chat message 55aa"):
         assert private not in logged
     assert rig.fake.token not in logged
+
+
+async def test_profile_edit_keeps_the_entries(rig: Rig, face_photos: dict[str, bytes]) -> None:
+    user = rig.user(language_code="ko")
+    await onboard(user, "민지", intro="고양이 두 마리와 산다")
+    await user.send_photo(face_photos["astronaut"], caption="첫 일기")
+    await user.wait_for_reply()
+    await user.send_command("/profile")
+    [profile] = await user.wait_for_reply()
+    assert "민지" in profile.text and "고양이 두 마리와 산다" in profile.text
+    await user.press("✏️ 이름 바꾸기", on=profile)
+    await user.wait_for_reply()
+    await user.send_text("민지짱")
+    [saved] = await user.wait_for_reply()
+    assert "일기는 그대로" in saved.text
+    await user.press("🗑 소개 지우기", on=profile)
+    await user.wait_for_reply()
+    account = await rig.repo.get_account(user.id)
+    assert account is not None and (account.user.name, account.user.intro) == ("민지짱", None)
+    assert [e.text for e in await rig.repo.recent_entries(user.id, 5)] == ["첫 일기"]
+
+
+async def test_every_other_kind_of_message_gets_a_helpful_answer(rig: Rig) -> None:
+    user = rig.user(language_code="en", first_name="Mia")
+    await onboard(user, "Mia")
+    for send in (
+        user.send_sticker(),
+        user.send_location(37.5, 127.0),
+        user.send_document(b"%PDF-1.7 not a photo", "notes.pdf", "application/pdf"),
+    ):
+        await send
+        [reply] = await user.wait_for_reply()
+        assert "/help" in reply.text
+    await user.send_command("/nonsense")
+    [reply] = await user.wait_for_reply()
+    assert "don't know that command" in reply.text
+    await user.send_command("/help")
+    [reply] = await user.wait_for_reply()
+    assert "/calendar" in reply.text and "6/2" in reply.text
+
+
+async def test_groups_are_told_once_that_facelog_is_private(rig: Rig) -> None:
+    user = rig.user(language_code="en")
+    await user.send_group_text("hi bot")
+    await rig.fake.wait_until(lambda: any(c.method == "sendMessage" for c in rig.fake.calls))
+    await user.send_group_text("hello again")
+    await user.send_group_text("/start")
+    await asyncio.sleep(1.0)
+    sent = [c for c in rig.fake.calls if c.method == "sendMessage" and c.ok]
+    assert len(sent) == 1 and "one-to-one" in sent[0].text
+
+
+async def test_a_redelivered_post_is_stored_and_answered_once(
+    rig: Rig, face_photos: dict[str, bytes]
+) -> None:
+    user = rig.user(language_code="en", first_name="Mia")
+    await onboard(user, "Mia")
+    await user.send_photo(face_photos["astronaut"], caption="only once please", duplicate=True)
+    await user.wait_for_reply()
+    await asyncio.sleep(1.5)
+    posts = [c for c in user.replies() if "Emotion of the day" in (c.text or "")]
+    assert len(posts) == 1
+    assert len(await rig.repo.recent_entries(user.id, 5)) == 1
+
+
+async def test_html_in_the_diary_shows_as_typed(rig: Rig, face_photos: dict[str, bytes]) -> None:
+    user = rig.user(language_code="en", first_name="Mia")
+    await onboard(user, "<b>Mia</b>")
+    caption = "<i>unclosed & <script>alert(1)</script> </b> *not markdown*"
+    await user.send_photo(face_photos["astronaut"], caption=caption)
+    [reply] = await user.wait_for_reply()
+    assert reply.ok and caption in reply.text

@@ -1,0 +1,89 @@
+"""FER+ test-set accuracy of the shipped FER+ model and of fer, on the same images.
+
+    python -m inference.evaluation.ferplus_test [--data ../shared/data/ferplus/ferplus48.npz]
+
+Both models see the same 48×48 FER+ test faces (fer's are resized to its 64×64 input). fer has
+no "contempt" output, so that column is zero for it. Reported as in training: 8-class accuracy
+against the majority vote, macro-F1, and 4-class accuracy on faces whose majority label is one
+of Facelog's four emotions. Writes ``inference/evaluation/results/ferplus-test.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from inference.classifier import KerasClassifier, load_fer
+from inference.ferplus_model import load_ferplus
+from inference.labels import FER2013_CLASSES, FERPLUS_CLASSES
+from inference.training.ferplus import DEFAULT_DATA, evaluate_probs, load_splits
+
+RESULTS = Path(__file__).parent / "results"
+#: fer's seven FER2013 outputs under their FER+ names.
+FER_AS_FERPLUS = {
+    "angry": "anger",
+    "disgust": "disgust",
+    "fear": "fear",
+    "happy": "happiness",
+    "sad": "sadness",
+    "surprise": "surprise",
+    "neutral": "neutral",
+}
+
+
+def _batched(model: KerasClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return np.concatenate(
+        [np.asarray(model._forward(x[i : i + 256]), np.float32) for i in range(0, len(x), 256)]
+    )
+
+
+def fer_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    model = load_fer()
+    size = model.spec.size
+    x = np.stack([cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR) for img in images])
+    x = (x.astype(np.float32) / 255.0 * 2.0 - 1.0)[..., None]
+    seven = _batched(model, x)
+    eight = np.zeros((len(images), len(FERPLUS_CLASSES)), np.float32)
+    for column, name in enumerate(FER2013_CLASSES):
+        eight[:, FERPLUS_CLASSES.index(FER_AS_FERPLUS[name])] = seven[:, column]
+    return eight
+
+
+def ferplus_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    model = load_ferplus()
+    x = (images.astype(np.float32) / 255.0)[..., None]
+    return _batched(model, x)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    test = load_splits(args.data)["test"]
+    report: dict[str, Any] = {}
+    for name, probs in (
+        ("ferplus", ferplus_probs(test.images)),
+        ("fer", fer_probs(test.images)),
+    ):
+        report[name] = evaluate_probs(probs, test.labels)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "ferplus-test.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print("| model | 8-class accuracy | macro-F1 (8) | 4-class accuracy | macro-F1 (4) |")
+    print("|---|---|---|---|---|")
+    for name, r in report.items():
+        print(
+            f"| {name} | {r['accuracy8']:.3f} | {r['macro_f1_8']:.3f} | "
+            f"{r['accuracy4']:.3f} ({r['images4']} faces) | {r['macro_f1_4']:.3f} |"
+        )
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
