@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # Face pipeline (inference/README.md explains the choices).
     detector: DetectorName = "dlib"
     detect_max_side: int = Field(default=640, ge=160, le=4096)
-    classifier: ClassifierName = "fer"
+    classifier: ClassifierName = "ferplus"
     classifier_path: Path | None = None
     classifier_classes: tuple[str, ...] = ("anger", "happy", "panic", "sadness")
     classifier_value_range: Literal["0..1", "-1..1", "0..255"] = "0..1"

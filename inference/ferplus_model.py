@@ -18,8 +18,8 @@ MODEL_PATH = MODELS_DIR / "ferplus.keras"
 SHA256_PATH = MODELS_DIR / "ferplus.sha256"
 
 #: Fraction of the pipeline's aligned 224×224 face that the model sees. FER crops are tight (the
-#: face fills the frame); 0.75 is a provisional default until it is chosen by measurement on the
-#: real-photo evaluation set.
+#: face fills the frame); 0.75 ties for best on the real-photo evaluation set
+#: (python -m inference.benchmarks.crop --classifier ferplus; inference/README.md).
 FERPLUS_CROP = 0.75
 #: Training saw FER+'s 48×48 gray crops scaled to 0..1 (the model standardises each image itself).
 FERPLUS_SPEC = InputSpec(size=48, channels=1, value_range="0..1", crop=FERPLUS_CROP)
