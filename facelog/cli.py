@@ -209,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def pipeline_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--detector", choices=["seed", "dlib", "mtcnn"], help="face detector")
-        p.add_argument("--classifier", choices=["ferplus", "fer", "keras"], help="emotion classifier")
+        p.add_argument(
+            "--classifier", choices=["ferplus", "fer", "keras"], help="emotion classifier"
+        )
 
     run = sub.add_parser("run", help="run the Telegram bot (the demo when no token is set)")
     pipeline_options(run)
