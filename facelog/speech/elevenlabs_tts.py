@@ -19,10 +19,16 @@ import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from facelog.retry import backoff_delay, retry_after
+from facelog.retry import retry_after
 
 from ._async import LoopSemaphore
-from .errors import AudioDecodeError, EngineUnavailable, SynthesisError, reason_for_status
+from .errors import (
+    AudioDecodeError,
+    EngineUnavailable,
+    SynthesisError,
+    reason_for_status,
+    retry_or_raise,
+)
 from .ogg import OPUS_RATE, decode_audio, pcm16_from_bytes
 from .tts import Pcm
 
@@ -30,7 +36,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "elevenlabs"
 #: The longest wait for a Retry-After we accept before giving up at once (the bot owes an answer).
-MAX_RETRY_AFTER_S = 10.0
 
 
 class ElevenLabsEngine:
@@ -130,19 +135,12 @@ class ElevenLabsEngine:
                 failure = SynthesisError(SERVICE, "connection", retryable=True)
                 failure.__cause__ = error
                 wait = None
-            log.warning(
-                "tts service=%s attempt=%d reason=%s status=%s",
-                SERVICE,
-                attempt + 1,
-                failure.reason,
-                failure.status,
-            )
-            if not failure.retryable or attempt >= self.max_retries:
-                raise failure
-            if wait is not None and wait > MAX_RETRY_AFTER_S:
-                raise failure
-            await asyncio.sleep(
-                wait if wait is not None else backoff_delay(attempt, self.retry_base_s)
+            await retry_or_raise(
+                failure,
+                attempt=attempt,
+                max_retries=self.max_retries,
+                wait=wait,
+                base_s=self.retry_base_s,
             )
             attempt += 1
 

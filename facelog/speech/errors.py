@@ -8,6 +8,13 @@ of ElevenLabs, the local Whisper instead of the API, or a text-only answer.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
+from facelog.retry import backoff_delay
+
+log = logging.getLogger(__name__)
+
 
 class SpeechError(Exception):
     """Base of all speech failures; ``reason`` is a short, stable code."""
@@ -74,6 +81,37 @@ class SpeechServiceError(SpeechError):
         self.service = service
         self.status = status
         self.retryable = retryable
+
+
+#: A server asking us to wait longer than this is not waited for: the user would be waiting.
+MAX_RETRY_AFTER_S = 10.0
+
+
+async def retry_or_raise(
+    failure: SpeechServiceError,
+    *,
+    attempt: int,
+    max_retries: int,
+    wait: float | None,
+    base_s: float,
+) -> None:
+    """After a failed call to a speech service: log it, then wait for the next attempt or raise.
+
+    Waits what the server asked for (Retry-After) or an exponential backoff; raises ``failure``
+    when it is not retryable, the retries are spent, or the server asks for too long a wait.
+    """
+    log.warning(
+        "speech service=%s attempt=%d reason=%s status=%s",
+        failure.service,
+        attempt + 1,
+        failure.reason,
+        failure.status,
+    )
+    if not failure.retryable or attempt >= max_retries:
+        raise failure
+    if wait is not None and wait > MAX_RETRY_AFTER_S:
+        raise failure
+    await asyncio.sleep(wait if wait is not None else backoff_delay(attempt, base_s))
 
 
 class SynthesisError(SpeechServiceError):

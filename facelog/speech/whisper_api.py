@@ -18,9 +18,9 @@ from typing import Any
 
 import openai
 
-from facelog.retry import backoff_delay, retry_after
+from facelog.retry import retry_after
 
-from .errors import TranscriptionError, reason_for_status
+from .errors import TranscriptionError, reason_for_status, retry_or_raise
 from .ogg import DecodedAudio, encode_voice_note
 from .stt import NothingHeard, TranscriptionResult, VoiceLimits, finish, guess_language
 from .stt import prepare_voice as _prepare
@@ -31,7 +31,6 @@ SERVICE = "whisper-api"
 #: Sent when no key is configured: local servers ignore it, and it stops the SDK from reading
 #: OPENAI_API_KEY from the environment (configuration comes from Settings only).
 NO_KEY = "not-needed"
-MAX_RETRY_AFTER_S = 10.0
 
 
 def upload_name(data: bytes) -> tuple[str, str] | None:
@@ -151,19 +150,12 @@ class WhisperApiTranscriber:
             except (openai.APIResponseValidationError, ValueError) as error:
                 failure = TranscriptionError(SERVICE, "bad-response", retryable=True)
                 failure.__cause__ = error
-            log.warning(
-                "stt service=%s attempt=%d reason=%s status=%s",
-                SERVICE,
-                attempt + 1,
-                failure.reason,
-                failure.status,
-            )
-            if not failure.retryable or attempt >= self.max_retries:
-                raise failure
-            if wait is not None and wait > MAX_RETRY_AFTER_S:
-                raise failure
-            await asyncio.sleep(
-                wait if wait is not None else backoff_delay(attempt, self.retry_base_s)
+            await retry_or_raise(
+                failure,
+                attempt=attempt,
+                max_retries=self.max_retries,
+                wait=wait,
+                base_s=self.retry_base_s,
             )
             attempt += 1
 
