@@ -26,7 +26,6 @@ from facelog.domain import (
     INTRO_MAX_CHARS,
     NAME_MAX_CHARS,
     Account,
-    AnnaSettings,
     Language,
     Month,
 )
@@ -203,7 +202,7 @@ class Handlers:
                 anna = replace(anna, length=int(value))
             elif press.action == "set:voice":
                 anna = replace(anna, voice_replies=not anna.voice_replies)
-            await self.diary.set_anna_settings(account.user.id, AnnaSettings(**_fields(anna)))
+            await self.diary.set_anna_settings(account.user.id, anna)  # replace() validated it
             account = replace(account, anna=anna)
         await query.answer()
         with contextlib.suppress(BadRequest):  # "message is not modified" on a repeated press
@@ -634,16 +633,6 @@ class Handlers:
         language = self._language(update)
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(chat.id, t(language, "private_only"))
-
-
-def _fields(anna: AnnaSettings) -> dict[str, Any]:
-    return {
-        "attitude": anna.attitude,
-        "composition": anna.composition,
-        "intensity": anna.intensity,
-        "length": anna.length,
-        "voice_replies": anna.voice_replies,
-    }
 
 
 def _seconds(duration: int | timedelta | None) -> float | None:

@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from facelog.anna import (
@@ -127,16 +127,8 @@ class DiaryService:
         return account
 
     async def update_user(self, account: Account, **changes: object) -> Account:
-        fields = {
-            "id": account.user.id,
-            "name": account.user.name,
-            "created_at": account.user.created_at,
-            "intro": account.user.intro,
-            "language": account.user.language,
-            "time_zone": account.user.time_zone,
-            "active": account.user.active,
-        } | changes
-        await self.repo.save_user(User(**fields))  # type: ignore[arg-type]
+        """Save changed user fields (validated by ``User`` itself); entries are untouched."""
+        await self.repo.save_user(replace(account.user, **changes))  # type: ignore[arg-type]
         updated = await self.repo.get_account(account.user.id)
         assert updated is not None
         return updated

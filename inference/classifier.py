@@ -112,7 +112,12 @@ class KerasClassifier:
         classes: Sequence[str],
         spec: InputSpec | None = None,
         name: str | None = None,
+        *,
+        value_range: ValueRange = "0..1",
+        crop: float = 1.0,
     ) -> None:
+        """Without ``spec``, size and channels come from the model file itself and
+        ``value_range``/``crop`` complete it (the plug-in path for user-trained models)."""
         import keras
         import tensorflow as tf
 
@@ -123,7 +128,12 @@ class KerasClassifier:
         self._model = keras.models.load_model(self.path, compile=False)
         _, height, width, channels = self._model.input_shape
         if spec is None:
-            spec = InputSpec(size=int(height), channels=1 if channels == 1 else 3)
+            spec = InputSpec(
+                size=int(height),
+                channels=1 if channels == 1 else 3,
+                value_range=value_range,
+                crop=crop,
+            )
         if (spec.size, spec.size, spec.channels) != (height, width, channels):
             raise ValueError(
                 f"{self.path.name} takes {height}×{width}×{channels}, spec says "

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inference.align import Aligned, align_face
-from inference.classifier import EmotionClassifier, InputSpec, KerasClassifier, load_fer
+from inference.classifier import EmotionClassifier, KerasClassifier, load_fer
 from inference.detect import Box, FaceDetector, Landmarks, create_detector
 from inference.image import ImageError, decode_image
 from inference.labels import EMOTIONS, Emotion, four_class
@@ -136,18 +136,12 @@ def load_classifier(settings: Settings) -> EmotionClassifier:
         return load_fer()
     if settings.classifier_path is None:
         raise ValueError("FACELOG_CLASSIFIER=keras needs FACELOG_CLASSIFIER_PATH (a Keras model)")
-    spec = None
-    if settings.classifier_value_range != "0..1" or settings.classifier_crop != 1.0:
-        import keras
-
-        shape = keras.models.load_model(settings.classifier_path, compile=False).input_shape
-        spec = InputSpec(
-            size=int(shape[1]),
-            channels=1 if shape[-1] == 1 else 3,
-            value_range=settings.classifier_value_range,
-            crop=settings.classifier_crop,
-        )
-    return KerasClassifier(settings.classifier_path, settings.classifier_classes, spec)
+    return KerasClassifier(
+        settings.classifier_path,
+        settings.classifier_classes,
+        value_range=settings.classifier_value_range,
+        crop=settings.classifier_crop,
+    )
 
 
 class FacePipeline:

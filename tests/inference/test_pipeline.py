@@ -148,6 +148,9 @@ def test_a_user_trained_keras_model_plugs_in_by_configuration(
         classifier_classes="sadness,happy,panic,anger",
     )
     pipe = FacePipeline.from_settings(settings)
+    scaled = FacePipeline.from_settings(
+        settings.model_copy(update={"classifier_value_range": "0..255", "classifier_crop": 0.5})
+    )
     try:
         analysis = pipe.analyze_sync(face_photos["astronaut"])
         expected = model.predict(
@@ -157,8 +160,16 @@ def test_a_user_trained_keras_model_plugs_in_by_configuration(
         # The file's own class order is mapped onto Facelog's.
         assert probs[Emotion.SADNESS] == pytest.approx(float(expected[0]), abs=1e-5)
         assert probs[Emotion.ANGER] == pytest.approx(float(expected[3]), abs=1e-5)
+        # The value range and the crop are configuration too.
+        centre = analysis.aligned[56:168, 56:168]
+        view = cv2.resize(centre, (32, 32), interpolation=cv2.INTER_AREA)[None] * 255.0
+        wanted = model.predict(view, verbose=0)[0]
+        got = scaled.analyze_sync(face_photos["astronaut"]).probabilities
+        assert got[Emotion.SADNESS] == pytest.approx(float(wanted[0]), abs=1e-4)
+        assert got[Emotion.SADNESS] != pytest.approx(probs[Emotion.SADNESS], abs=1e-4)
     finally:
         pipe.close()
+        scaled.close()
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
