@@ -13,10 +13,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+from .crypto import Cipher
 from .embedded import EmbeddedMongo, EmbeddedMongoError
 from .repository import (
     DEFAULT_CHAT_LIMIT,
     MIGRATIONS,
+    EncryptionKeyError,
+    RekeyReport,
     Repository,
     SchemaTooNew,
     StorageError,
@@ -25,8 +28,11 @@ from .repository import (
 
 __all__ = [
     "MIGRATIONS",
+    "Cipher",
     "EmbeddedMongo",
     "EmbeddedMongoError",
+    "EncryptionKeyError",
+    "RekeyReport",
     "Repository",
     "SchemaTooNew",
     "StorageError",
@@ -43,19 +49,22 @@ async def open_storage(
     database: str = "facelog",
     chat_limit: int = DEFAULT_CHAT_LIMIT,
     sweep_older_than: timedelta = timedelta(minutes=10),
+    cipher: Cipher | None = None,
 ) -> AsyncIterator[Repository]:
     """Yield a migrated repository: on ``mongodb_uri``, or on an embedded server in ``data_dir``.
 
     ``sweep_older_than`` guards posts in flight on another instance sharing the database: only
-    pending blobs older than that are treated as a crash's leftovers.
+    pending blobs older than that are treated as a crash's leftovers. ``cipher`` encrypts at
+    rest; a key that cannot read this database stops the start (``EncryptionKeyError``).
     """
     async with contextlib.AsyncExitStack() as stack:
         uri = mongodb_uri
         if uri is None:
             server = await stack.enter_async_context(EmbeddedMongo(Path(data_dir)))
             uri = server.uri
-        repo = await Repository.connect(uri, database, chat_limit=chat_limit)
+        repo = await Repository.connect(uri, database, chat_limit=chat_limit, cipher=cipher)
         stack.push_async_callback(repo.close)
         await repo.migrate()
+        await repo.check_keys()
         await repo.sweep_pending_blobs(sweep_older_than)
         yield repo
