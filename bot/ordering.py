@@ -8,11 +8,24 @@ processor runs different users' updates concurrently and each user's strictly in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.scale import update_kind
+
+if TYPE_CHECKING:
+    from facelog.metrics import Metrics
+
+
+class UserLease(Protocol):
+    """Order across replicas: held around one user's update (``bot.scale.StorageUserLease``)."""
+
+    def hold(self, key: int) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
 def _key(update: object) -> int | None:
@@ -25,12 +38,22 @@ def _key(update: object) -> int | None:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        *,
+        lease: UserLease | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.lease = lease
+        self.metrics = metrics
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.metrics is not None:
+            coroutine = self._timed(update, coroutine)
         key = _key(update)
         if key is None:
             await coroutine
@@ -39,12 +62,24 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                if self.lease is None:
+                    await coroutine
+                else:
+                    async with self.lease.hold(key):
+                        await coroutine
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody queued behind us: forget the lock
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _timed(self, update: object, coroutine: Awaitable[Any]) -> None:
+        assert self.metrics is not None
+        started = time.perf_counter()
+        try:
+            await coroutine
+        finally:
+            self.metrics.update_handled(update_kind(update), time.perf_counter() - started)
 
     async def initialize(self) -> None:
         return None
