@@ -44,6 +44,27 @@ def listen(entry_id: str) -> str:
     return f"say:{entry_id}"
 
 
+def reminders(action: str, value: str = "") -> str:
+    """``rem:on`` / ``rem:off`` / ``rem:time`` / ``rem:zone`` / ``rem:type`` / ``rem:menu``,
+    ``rem:h:<hour>`` and ``rem:z:<index into COMMON_ZONES>`` (an index keeps it under 64 bytes)."""
+    return f"rem:{action}:{value}" if value else f"rem:{action}"
+
+
+#: The time zones ``/reminders`` offers as buttons; any other IANA name can be typed.
+COMMON_ZONES: tuple[str, ...] = (
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "UTC",
+)
+_REMINDER_ACTIONS = {"on", "off", "time", "zone", "type", "menu"}
+
 NOOP = "noop"
 SKIP_INTRO = "intro:skip"
 EDIT_NAME = "prof:name"
@@ -88,4 +109,20 @@ def parse(data: str | None) -> Callback | None:
             return None
     if head in {"ent", "say"} and _ENTRY_ID.fullmatch(rest):
         return Callback(head, rest)
+    if head == "rem":
+        return _parse_reminders(rest)
+    return None
+
+
+def _parse_reminders(rest: str) -> Callback | None:
+    if rest in _REMINDER_ACTIONS:
+        return Callback(f"rem:{rest}")
+    kind, _, value = rest.partition(":")
+    if not (value.isascii() and value.isdigit()) or len(value) > 2:
+        return None
+    number = int(value)
+    if kind == "h" and 0 <= number <= 23:
+        return Callback("rem:h", str(number))
+    if kind == "z" and number < len(COMMON_ZONES):
+        return Callback("rem:z", COMMON_ZONES[number])
     return None

@@ -9,7 +9,9 @@ wherever it travels; a bad one raises ``ValueError`` with the field's name and n
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,6 +46,7 @@ __all__ = [
     "User",
     "UserExport",
     "check_time_zone",
+    "find_time_zone",
 ]
 
 Language = Literal["ko", "en"]
@@ -93,6 +96,30 @@ def check_time_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {name!r}") from exc
     return name
+
+
+@functools.cache
+def _zones_by_key() -> dict[str, str]:
+    """Lower-cased full names and unambiguous city names → canonical IANA name."""
+    names = sorted(zoneinfo.available_timezones())
+    keys: dict[str, str] = {name.lower(): name for name in names}
+    cities: dict[str, list[str]] = {}
+    for name in names:
+        if "/" in name and not name.startswith(("Etc/", "SystemV/")):
+            cities.setdefault(name.rsplit("/", 1)[1].lower(), []).append(name)
+    for city, matches in cities.items():
+        if len(matches) == 1:
+            keys.setdefault(city, matches[0])
+            keys.setdefault(city.replace("_", " "), matches[0])
+    return keys
+
+
+def find_time_zone(text: str) -> str | None:
+    """A time zone as a person types it: "Asia/Seoul", "asia/seoul", "Seoul", "new york"."""
+    key = " ".join(text.split()).lower()
+    if not key or len(key) > 64:
+        return None
+    return _zones_by_key().get(key) or _zones_by_key().get(key.replace(" ", "_"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,3 +49,15 @@ def test_forged_payloads_are_refused() -> None:
 def test_parse_never_raises(data: str) -> None:
     press = callbacks.parse(data)
     assert press is None or isinstance(press.action, str)
+
+
+def test_reminder_payloads_parse_to_checked_values() -> None:
+    assert callbacks.parse(callbacks.reminders("off")) == callbacks.Callback("rem:off")
+    assert callbacks.parse(callbacks.reminders("h", "7")) == callbacks.Callback("rem:h", "7")
+    last = len(callbacks.COMMON_ZONES) - 1
+    press = callbacks.parse(callbacks.reminders("z", str(last)))
+    assert press == callbacks.Callback("rem:z", callbacks.COMMON_ZONES[last])
+    for index in range(len(callbacks.COMMON_ZONES)):
+        assert len(callbacks.reminders("z", str(index)).encode()) <= 64
+    for forged in ("rem:h:24", "rem:h:007", "rem:h:٣", "rem:z:-1", "rem:z:99", "rem:off:1", "rem"):
+        assert callbacks.parse(forged) is None
