@@ -575,15 +575,23 @@ def _run_state_callback(
     return RunState()
 
 
+def start_run(out_dir: str | Path, seed: int) -> tuple[Path, str]:
+    """The run directory (created), seeded RNGs everywhere, and the device training will use."""
+    import keras
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(seed)
+    device = configure_device()
+    log.info("device: %s", device)
+    return out, device
+
+
 def train(cfg: TrainConfig, resume: bool = True) -> dict[str, Any]:
     """Train (or resume) a run in ``cfg.out``; writes model, metrics and history there."""
     import keras
 
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(cfg.seed)
-    device = configure_device()
-    log.info("device: %s", device)
+    out, device = start_run(cfg.out, cfg.seed)
 
     splits = load_splits(Path(cfg.data), drop_single=cfg.drop_single_votes)
     if cfg.smoke:
