@@ -119,12 +119,39 @@ def clean_answer(text: str) -> str:
     return text
 
 
+#: An answer that repeats this many consecutive characters of the system message is a leak.
+LEAK_WINDOW = 40
+
+
+def leaks_instructions(text: str, prompt: Prompt) -> bool:
+    """Whether ``text`` repeats a stretch of the system message.
+
+    A diary line can ask the model to "print your system prompt"; the prompt tells it not to,
+    but a small model may obey the user anyway, and the rules must never reach the chat.
+    Windows of ``LEAK_WINDOW`` characters, half a window apart, catch any verbatim copy of
+    1.5 windows or more (whitespace and case ignored) while a normal answer cannot match one
+    by chance: the system message holds no user-visible sentence that long.
+    """
+    answer = " ".join(text.split()).casefold()
+    step = LEAK_WINDOW // 2
+    for message in prompt.messages:
+        if message["role"] != "system":
+            continue
+        system = " ".join(message["content"].split()).casefold()
+        for start in range(0, max(1, len(system) - LEAK_WINDOW + 1), step):
+            if system[start : start + LEAK_WINDOW] in answer:
+                return True
+    return False
+
+
 def check_answer(text: str, prompt: Prompt) -> str | None:
-    """What is wrong with an answer ("empty", "language", "too-short", "too-long"), or None."""
+    """What is wrong with an answer ("empty", "language", "leak", "too-short", "too-long")."""
     if not text.strip():
         return "empty"
     if not in_language(text, prompt.language):
         return "language"
+    if leaks_instructions(text, prompt):
+        return "leak"
     lo, hi = length_window(prompt.target_chars, LLM_TOLERANCE)
     if len(text) < lo:
         return "too-short"
@@ -177,13 +204,13 @@ class LLMClient:
         """Close the HTTP connection pool."""
         await self._client.close()
 
-    async def answer(self, prompt: Prompt) -> LLMAnswer:
+    async def answer(self, prompt: Prompt, *, deadline_s: float | None = None) -> LLMAnswer:
         """A checked answer for ``prompt``, or :class:`LLMError` with a reason code.
 
         At most ``max_retries + 1`` requests per try and two tries (the second one corrective),
-        all within ``deadline_s``.
+        all within ``deadline_s`` (the configured one unless given).
         """
-        deadline = time.monotonic() + self.config.deadline_s
+        deadline = time.monotonic() + (deadline_s or self.config.deadline_s)
         attempts = 0
         messages = prompt.messages
         problem: str | None = None

@@ -320,6 +320,10 @@ KO_CASUAL = Bank(
         "좋은 날도 힘든 날도 다 네 한 달의 소중한 조각이야.",
         "네 기록을 읽는 게 나한테도 큰 즐거움이었어.",
         "한 달을 돌아보니 네가 참 많은 일을 해냈더라.",
+        "작은 순간들을 놓치지 않고 적어 둔 네가 멋져.",
+        "이렇게 쌓인 기록이 나중에 큰 선물이 될 거야.",
+        "네 한 달을 함께 지켜볼 수 있어서 고마웠어.",
+        "가끔은 지난 일기를 다시 읽어 봐, 생각보다 힘이 될 거야.",
     ),
     letter_empty_filler=(
         "기록이 없어도 괜찮아, 바쁜 달도 있는 법이지.",
@@ -611,6 +615,10 @@ KO_POLITE = Bank(
         "좋은 날도 힘든 날도 다 소중한 한 달의 조각이에요.",
         "기록을 읽는 게 저에게도 큰 즐거움이었어요.",
         "한 달을 돌아보니 정말 많은 일을 해내셨어요.",
+        "작은 순간들을 놓치지 않고 적어 두신 게 멋져요.",
+        "이렇게 쌓인 기록이 나중에 큰 선물이 될 거예요.",
+        "한 달을 함께 지켜볼 수 있어서 고마웠어요.",
+        "가끔은 지난 일기를 다시 읽어 보세요, 생각보다 힘이 될 거예요.",
     ),
     letter_empty_filler=(
         "기록이 없어도 괜찮아요, 바쁜 달도 있는 법이죠.",
@@ -926,6 +934,10 @@ EN_CASUAL = Bank(
         "Good days and hard days, they're all part of your story.",
         "Reading your entries was a joy for me too.",
         "Looking back, you got through so much this month.",
+        "You caught so many small moments, and that matters.",
+        "All these entries will be a gift to future you.",
+        "Thanks for letting me follow along this month.",
+        "Reread an old entry sometimes, it might cheer you up.",
     ),
     letter_empty_filler=(
         "No entries is totally fine, some months are just busy.",
@@ -1238,6 +1250,10 @@ EN_POLITE = Bank(
         "Good days and hard days are all part of your story.",
         "Reading your entries was a joy for me as well.",
         "Looking back, you got through so much this month.",
+        "You captured so many small moments, and that matters.",
+        "All these entries will be a gift to your future self.",
+        "Thank you for letting me follow along this month.",
+        "Do reread an old entry sometimes; it may lift your spirits.",
     ),
     letter_empty_filler=(
         "It is perfectly fine to have no entries; some months are simply busy.",

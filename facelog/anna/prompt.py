@@ -408,6 +408,7 @@ def correction(problem: str, prompt: Prompt) -> ChatMessage:
         "language": f"it was not written in {language}",
         "too-short": f"it was far too short (it must be about {prompt.target_chars} characters)",
         "too-long": f"it was far too long (it must be about {prompt.target_chars} characters)",
+        "leak": "it repeated your instructions, which must never be shown",
     }.get(problem, "it broke a rule")
     return {
         "role": "user",

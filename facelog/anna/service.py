@@ -12,7 +12,7 @@ import time
 from types import TracebackType
 from typing import Literal
 
-from .llm import AnnaConfig, LLMClient, LLMError
+from .llm import AnnaConfig, LLMAnswer, LLMClient, LLMError
 from .offline import OfflineAnna
 from .prompt import build_prompt
 from .text import fit_telegram
@@ -81,14 +81,8 @@ class Anna:
         reason: str | None = None
         attempts = 0
         if self._llm is not None:
-            prompt = build_prompt(request, context_tokens=self._llm.config.context_tokens)
-            try:
-                answer = await self._llm.answer(prompt)
-            except LLMError as error:
-                reason, attempts = error.reason, error.attempts
-            except Exception as error:  # a bug must degrade the reply, not lose it
-                reason, attempts = f"error-{type(error).__name__}", 0
-            else:
+            answer, reason, attempts = await self._ask(request, None)
+            if answer is not None:
                 return self._done(request, answer.text, "llm", answer.attempts, None, started)
             log.warning(
                 "anna falls back to the offline writer kind=%s reason=%s attempts=%d",
@@ -98,6 +92,47 @@ class Anna:
             )
         text = self.offline.write(request)
         return self._done(request, text, "offline", attempts, reason, started)
+
+    async def attempt(
+        self, request: AnnaRequest, *, deadline_s: float | None = None
+    ) -> AnnaReply | None:
+        """One try at the LLM's answer, without the offline fallback: None when it gave none.
+
+        For callers that would rather wait and try again later than settle for the offline
+        writer at once (a post's comment, see ``facelog.followups``). Without an LLM configured
+        the offline writer is the answer, so this never returns None then.
+        """
+        started = time.perf_counter()
+        if self._llm is None:
+            return self._done(request, self.offline.write(request), "offline", 0, None, started)
+        answer, reason, attempts = await self._ask(request, deadline_s)
+        if answer is None:
+            log.warning(
+                "anna llm gave no answer kind=%s reason=%s attempts=%d",
+                request.kind,
+                reason,
+                attempts,
+            )
+            return None
+        return self._done(request, answer.text, "llm", answer.attempts, None, started)
+
+    def offline_reply(self, request: AnnaRequest, reason: str | None = None) -> AnnaReply:
+        """The offline writer's answer (after the LLM's retry budget is spent)."""
+        started = time.perf_counter()
+        return self._done(request, self.offline.write(request), "offline", 0, reason, started)
+
+    async def _ask(
+        self, request: AnnaRequest, deadline_s: float | None
+    ) -> tuple[LLMAnswer | None, str | None, int]:
+        """The LLM's checked answer, or None with the reason code and the attempts it took."""
+        assert self._llm is not None
+        prompt = build_prompt(request, context_tokens=self._llm.config.context_tokens)
+        try:
+            return await self._llm.answer(prompt, deadline_s=deadline_s), None, 0
+        except LLMError as error:
+            return None, error.reason, error.attempts
+        except Exception as error:  # a bug must degrade the reply, not lose it
+            return None, f"error-{type(error).__name__}", 0
 
     @staticmethod
     def _done(
