@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from bot.guard import Guard
 from bot.handlers import Handlers
-from bot.ordering import PerUserUpdateProcessor
+from bot.ordering import PerUserUpdateProcessor, UserLease
+from bot.reminders import ScheduleHandlers
+from bot.resilience import ResilientRateLimiter
 from facelog.diary import DiaryService
 from facelog.domain import LANGUAGES
+from facelog.followups import CommentFollowups
 from facelog.i18n import t
+from facelog.metrics import Metrics
+from facelog.summary import SummaryService
 from facelog.voice import Voice
 
-COMMANDS = ("start", "calendar", "stats", "settings", "profile", "export", "delete_me", "help")
+COMMANDS = (
+    "start",
+    "calendar",
+    "stats",
+    "summary",
+    "reminders",
+    "settings",
+    "profile",
+    "export",
+    "delete_me",
+    "help",
+)
 
 
 def build_application(
@@ -30,18 +54,49 @@ def build_application(
     base_url: str | None = None,
     base_file_url: str | None = None,
     voice: Voice | None = None,
+    followups: CommentFollowups | None = None,
+    rate_limiter: ResilientRateLimiter | None = None,
+    metrics: Metrics | None = None,
+    user_lease: UserLease | None = None,
+    guard: Guard | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    builder = ApplicationBuilder().token(token).concurrent_updates(PerUserUpdateProcessor())
+    """The bot; ``followups`` (late comments, crash recovery) defaults to the standard policy.
+
+    ``metrics`` counts updates, duplicates and errors; ``user_lease`` keeps each user's updates
+    in order across replicas (webhook mode behind a load balancer, see ``bot.scale``).
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(PerUserUpdateProcessor(lease=user_lease, metrics=metrics))
+        # 429: wait retry_after; 5xx and network errors: backoff (tests pass a faster one).
+        .rate_limiter(rate_limiter or ResilientRateLimiter())
+    )
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
-    application = builder.post_init(_register_commands).build()
-    handlers = Handlers(diary, voice)
+    followups = followups or CommentFollowups(diary)
+
+    async def started(app: Application) -> None:  # type: ignore[type-arg]
+        await _register_commands(app)
+        followups.start()  # finish what the last run left undone
+
+    async def stopping(app: Application) -> None:  # type: ignore[type-arg]
+        await followups.aclose()
+
+    application = builder.post_init(started).post_stop(stopping).build()
+    schedule = ScheduleHandlers(diary, SummaryService(diary.repo, diary.anna), voice)
+    handlers = Handlers(diary, voice, schedule=schedule, followups=followups)
+    followups.deliver = functools.partial(handlers.deliver_followup, application.bot)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
 
-    application.add_handler(TypeHandler(Update, handlers.dedupe), group=-1)
+    dedupe = handlers.dedupe if metrics is None else _counting_duplicates(handlers, metrics)
+    # The allowlist and rate limits (bot/guard.py; default: everyone, 20 posts/hour, 60
+    # messages/minute) come first, in a group of their own: a refused update stops there.
+    application.add_handler(TypeHandler(Update, guard or Guard(diary.repo)), group=-2)
+    application.add_handler(TypeHandler(Update, dedupe), group=-1)
     application.add_handler(
         MessageHandler(
             ~private & (filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS),
@@ -54,6 +109,8 @@ def build_application(
         "settings": handlers.settings,
         "calendar": handlers.calendar,
         "stats": handlers.stats,
+        "summary": handlers.summary,
+        "reminders": handlers.reminders,
         "export": handlers.export,
         "delete_me": handlers.delete_me,
         "help": handlers.help,
@@ -76,8 +133,31 @@ def build_application(
     )
     application.add_handler(MessageHandler(private & new, handlers.unsupported))
     application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(
+        ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_error_handler(handlers.on_error)
+    if metrics is not None:
+
+        async def count_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+            metrics.error(type(context.error).__name__)
+
+        application.add_error_handler(count_error)
     return application
+
+
+HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def _counting_duplicates(handlers: Handlers, metrics: Metrics) -> HandlerCallback:
+    async def dedupe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await handlers.dedupe(update, context)
+        except ApplicationHandlerStop:
+            metrics.duplicates.inc()
+            raise
+
+    return dedupe
 
 
 async def _register_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import Bot, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks, render
 from bot.callbacks import Callback
+from bot.reminders import ScheduleHandlers
 from facelog.dates import DatePrefixError
 from facelog.diary import MAX_DIARY_CHARS, DiaryService, Reading
 from facelog.domain import (
@@ -29,6 +30,7 @@ from facelog.domain import (
     Language,
     Month,
 )
+from facelog.followups import CommentFollowups, Followup
 from facelog.i18n import language_of, t
 from facelog.speech import AudioTooLarge, AudioTooLong, NothingHeard, SpeechError, VoiceNote
 from facelog.voice import Voice
@@ -49,7 +51,19 @@ class Handlers:
 
     diary: DiaryService
     voice: Voice | None = None
+    schedule: ScheduleHandlers | None = None
     warned_groups: set[int] = field(default_factory=set)
+    followups: CommentFollowups | None = None
+
+    def __post_init__(self) -> None:
+        if self.followups is None:
+            self.followups = CommentFollowups(self.diary)
+
+    @property
+    def comments(self) -> CommentFollowups:
+        """Anna's comments on posts: at once when the LLM is quick, as a follow-up otherwise."""
+        assert self.followups is not None
+        return self.followups
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -65,6 +79,10 @@ class Handlers:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
+        if isinstance(error, Forbidden):  # 403: the user blocked the bot; stop writing to them
+            if isinstance(update, Update) and update.effective_user is not None:
+                await self._blocked(update.effective_user.id)
+            return
         log.warning(
             "update failed: %s", type(error).__name__, exc_info=not isinstance(error, StorageError)
         )
@@ -77,7 +95,29 @@ class Handlers:
 
     async def _account(self, update: Update) -> Account | None:
         assert update.effective_user is not None
-        return await self.diary.account(update.effective_user.id)
+        account = await self.diary.account(update.effective_user.id)
+        if account is not None and not account.user.active:  # wrote again after blocking us
+            await self.diary.repo.set_user_active(account.user.id, True)
+            account = replace(account, user=replace(account.user, active=True))
+        return account
+
+    async def _blocked(self, user_id: int) -> None:
+        """Mark a user who blocked the bot inactive (the scheduler skips them); best effort."""
+        log.info("a user blocked the bot; marked inactive")
+        with contextlib.suppress(StorageError):
+            await self.diary.repo.set_user_active(user_id, False)
+
+    async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """my_chat_member: a private chat's user blocked (kicked) or unblocked the bot."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        status = change.new_chat_member.status
+        if status in ("kicked", "left"):
+            await self._blocked(change.from_user.id)
+        elif status == "member":
+            with contextlib.suppress(StorageError):
+                await self.diary.repo.set_user_active(change.from_user.id, True)
 
     @staticmethod
     def _language(update: Update, account: Account | None = None) -> Language:
@@ -159,7 +199,15 @@ class Handlers:
             return
         await self.diary.repo.clear_session(user.id)
         if session.get("onboarding"):
-            await message.reply_text(t(language, "onboarding_done"))
+            reminder = account.reminder
+            await message.reply_text(
+                t(
+                    language,
+                    "onboarding_done",
+                    time=f"{reminder.hour:02d}:{reminder.minute:02d}",
+                    zone=reminder.time_zone,
+                )
+            )
             await message.reply_text(
                 render.settings_text(account),
                 parse_mode=HTML,
@@ -235,7 +283,11 @@ class Handlers:
             await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
             return
         await _typing(message, ChatAction.TYPING)
-        photo = await _download(context, file_id)
+        try:
+            photo = await _download(context, file_id)
+        except FileTooBig:  # the message did not say its size; the download did
+            await message.reply_text(t(language, "image_too_large"))
+            return
         try:
             analysis = await self.diary.analyze(photo)
         except ImageError as exc:
@@ -291,18 +343,50 @@ class Handlers:
             account, photo, reading, day, diary_text, key=f"update:{update.update_id}"
         )
         await _typing(message, ChatAction.TYPING)
-        comment = await self.diary.comment(account, entry)
-        await message.reply_text(
-            render.post_text(language, entry, comment),
-            parse_mode=HTML,
-            reply_markup=render.post_keyboard(language, entry),
-            reply_to_message_id=reply_to,
-        )
-        if account.anna.voice_replies and self.voice is not None:
+        # From here on the entry is stored: no failure may end in "nothing was saved".
+        comment = await self.comments.first_comment(account, entry, reply_to=message.message_id)
+        try:
+            await message.reply_text(
+                render.post_text(language, entry, comment),
+                parse_mode=HTML,
+                reply_markup=render.post_keyboard(language, entry),
+                reply_to_message_id=reply_to,
+            )
+        except (BadRequest, Forbidden):
+            raise
+        except TelegramError as error:  # still failing after the rate limiter's retries
+            log.warning("could not confirm a post (%s); retrying later", type(error).__name__)
+            if comment is not None:
+                self.comments.confirm_later(account, replace(entry, anna_comment=comment))
+            return  # without a comment the follow-up confirms it anyway
+        if comment is not None and account.anna.voice_replies and self.voice is not None:
             entry = replace(entry, anna_comment=comment)
             await self._speak(
                 message, lambda voice: voice.entry_comment(self.diary.repo, account, entry)
             )
+
+    async def deliver_followup(self, bot: Bot, followup: Followup) -> bool:
+        """Send a comment that came late: a reply to the post, or the whole post after a restart
+        (the person may never have seen it confirmed). False if they blocked the bot."""
+        account, entry = followup.account, followup.entry
+        language = account.user.language
+        if followup.reply_to is None:
+            text, reply = render.post_text(language, entry, entry.anna_comment), None
+        else:
+            text = render.late_comment(language, entry)
+            reply = ReplyParameters(followup.reply_to, allow_sending_without_reply=True)
+        try:
+            await bot.send_message(
+                account.user.id,
+                text,
+                parse_mode=HTML,
+                reply_markup=render.post_keyboard(language, entry),
+                reply_parameters=reply,
+            )
+        except Forbidden:
+            await self._blocked(account.user.id)
+            return False
+        return True
 
     async def _speak(self, message: Message, make: Callable[[Voice], Awaitable[VoiceNote]]) -> bool:
         """Send Anna's words as a voice note; False (and the text stands alone) if that fails."""
@@ -335,6 +419,9 @@ class Handlers:
             return
         if awaiting == "diary":
             await self._finish_draft(update, context, account, session, message.text)
+            return
+        if awaiting == "zone" and self.schedule is not None:
+            await self.schedule.take_zone(update, account, message.text)
             return
         await self._chat(message, account, message.text)
 
@@ -503,6 +590,9 @@ class Handlers:
         if press.action.startswith("set:"):
             await self._change_setting(update, account, press)
             return
+        if press.action.startswith("rem:") and self.schedule is not None:
+            await self.schedule.button(update, account, press)
+            return
         if press.action == "cal" and isinstance(press.value, Month):
             entries = await self.diary.month(account.user.id, press.value)
             text, keyboard = render.calendar_view(language, press.value, entries)
@@ -581,10 +671,10 @@ class Handlers:
             )
             return
         await _typing(message, ChatAction.TYPING)
-        audio = await _download(context, media.file_id)
         try:
+            audio = await _download(context, media.file_id)
             heard = await self.voice.hear(account, audio)
-        except (AudioTooLong, AudioTooLarge):
+        except (AudioTooLong, AudioTooLarge, FileTooBig):
             await message.reply_text(
                 t(language, "voice_too_long", limit=int(self.voice.limits.max_seconds))
             )
@@ -601,6 +691,18 @@ class Handlers:
             await self._finish_draft(update, context, account, session, heard.text.strip())
             return
         await self._chat(message, account, heard.text.strip(), from_voice=True)
+
+    # -- reminders and summaries (bot/reminders.py) ---------------------------------------
+
+    async def reminders(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is not None and self.schedule is not None:
+            await self.schedule.reminders(update, account)
+
+    async def summary(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is not None and self.schedule is not None:
+            await self.schedule.summary(update, context, account)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
@@ -655,8 +757,17 @@ def _image_error_key(error: ImageError) -> str:
     return "image_unreadable"
 
 
+class FileTooBig(Exception):
+    """Telegram hands bots files of up to 20 MB; a message need not say how big its file is."""
+
+
 async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
-    file = await context.bot.get_file(file_id)
+    try:
+        file = await context.bot.get_file(file_id)
+    except BadRequest as error:
+        if "too big" in error.message.lower():
+            raise FileTooBig from None
+        raise
     return bytes(await file.download_as_bytearray())
 
 

@@ -7,7 +7,7 @@ Everything a user typed is escaped before it enters the bot's own HTML, so a dia
 from __future__ import annotations
 
 import calendar as cal
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -23,8 +23,10 @@ from facelog.domain import (
     Entry,
     Language,
     Month,
+    ReminderSettings,
 )
 from facelog.i18n import EMOJI, emotion_name, format_day, t
+from facelog.summary import MonthlySummary
 from inference.labels import EMOTIONS, Emotion
 
 #: Telegram's limit for one message's text.
@@ -62,6 +64,14 @@ def post_text(
             cut = max(0, cut - max(16, len(diary) - room))
             diary = escape(_clip(entry.text, cut))
     return "\n".join(parts) + f"\n\n{diary}\n\n" + anna
+
+
+def late_comment(language: Language, entry: Entry) -> str:
+    """Anna's comment that came after the post was answered: the entry's header and her words
+    (sent as a reply to the post, so the diary text need not be repeated)."""
+    comment = _clip(entry.anna_comment or "", MESSAGE_LIMIT - 200)
+    header = entry_caption(language, entry)
+    return f"{header}\n\n<b>{t(language, 'anna_says')}</b>\n{escape(comment)}"
 
 
 def post_keyboard(language: Language, entry: Entry) -> InlineKeyboardMarkup:
@@ -283,3 +293,168 @@ def delete_keyboard(language: Language) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+# -- reminders and monthly summaries --------------------------------------------------------
+
+#: Telegram's limit for a photo caption.
+CAPTION_LIMIT = 1024
+
+
+def month_label(language: Language, month: Month) -> str:
+    return t(
+        language,
+        "month_label",
+        year=month.year,
+        month=month.month,
+        month_name=cal.month_name[month.month],
+    )
+
+
+def reminders_view(
+    language: Language, reminder: ReminderSettings, next_at: datetime | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """``/reminders``: the current state, when the next one comes, and what can be changed."""
+    lines = [
+        t(
+            language,
+            "reminders_title",
+            state=t(language, "reminders_on" if reminder.enabled else "reminders_off"),
+            time=f"{reminder.hour:02d}:{reminder.minute:02d}",
+            zone=reminder.time_zone,
+        )
+    ]
+    if next_at is not None:
+        local = next_at.astimezone(reminder.zone)
+        when = f"{format_day(language, local.date())} {local:%H:%M}"
+        lines.append(t(language, "reminders_next", when=when))
+        lines.append(f"<i>{escape(t(language, 'reminders_skip_note'))}</i>")
+    toggle = (
+        InlineKeyboardButton(
+            t(language, "reminders_turn_off"), callback_data=callbacks.reminders("off")
+        )
+        if reminder.enabled
+        else InlineKeyboardButton(
+            t(language, "reminders_turn_on"), callback_data=callbacks.reminders("on")
+        )
+    )
+    rows = [
+        [toggle],
+        [
+            InlineKeyboardButton(
+                t(language, "reminders_change_time"), callback_data=callbacks.reminders("time")
+            ),
+            InlineKeyboardButton(
+                t(language, "reminders_change_zone"), callback_data=callbacks.reminders("zone")
+            ),
+        ],
+    ]
+    head = escape(lines[0]) + "".join(
+        f"\n{line}" if line.startswith("<i>") else f"\n{escape(line)}" for line in lines[1:]
+    )
+    return head, InlineKeyboardMarkup(rows)
+
+
+def hour_keyboard(language: Language, current: int) -> InlineKeyboardMarkup:
+    """24 hours, six per row, the current one marked."""
+    buttons = [
+        InlineKeyboardButton(
+            _mark(hour == current, f"{hour:02d}:00"),
+            callback_data=callbacks.reminders("h", str(hour)),
+        )
+        for hour in range(24)
+    ]
+    rows = [buttons[i : i + 6] for i in range(0, 24, 6)]
+    rows.append(
+        [InlineKeyboardButton(t(language, "back"), callback_data=callbacks.reminders("menu"))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def zone_keyboard(language: Language, current: str) -> InlineKeyboardMarkup:
+    """The common zones, two per row, plus "type a name" and back."""
+    buttons = [
+        InlineKeyboardButton(
+            _mark(zone == current, zone.replace("_", " ")),
+            callback_data=callbacks.reminders("z", str(index)),
+        )
+        for index, zone in enumerate(callbacks.COMMON_ZONES)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t(language, "reminders_type_zone"), callback_data=callbacks.reminders("type")
+            ),
+            InlineKeyboardButton(t(language, "back"), callback_data=callbacks.reminders("menu")),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def reminder_message(language: Language, text: str) -> str:
+    return f"{escape(text)}\n\n<i>{escape(t(language, 'reminder_footer'))}</i>"
+
+
+def _signed(number: int) -> str:
+    return f"+{number}" if number > 0 else ("±0" if number == 0 else f"−{-number}")
+
+
+def summary_caption(language: Language, name: str, summary: MonthlySummary) -> str:
+    """Numbers of the month: entries (and change), per emotion (and change), the dominant one."""
+    month = month_label(language, summary.month)
+    lines = [f"<b>{escape(t(language, 'summary_title', name=name, month=month))}</b>"]
+    if summary.previous.total:
+        lines.append(
+            escape(
+                t(
+                    language,
+                    "summary_entries_change",
+                    count=summary.entries,
+                    change=_signed(summary.entries - summary.previous.total),
+                    previous=month_label(language, summary.month.previous()),
+                )
+            )
+        )
+    else:
+        lines.append(escape(t(language, "summary_entries", count=summary.entries)))
+    for emotion in EMOTIONS:
+        change = f" ({_signed(summary.change(emotion))})" if summary.previous.total else ""
+        lines.append(
+            f"{EMOJI[emotion]} {escape(emotion_name(language, emotion))}: "
+            f"{summary.counts[emotion]}{change}"
+        )
+    if summary.dominant is not None:
+        lines.append(
+            escape(
+                t(
+                    language,
+                    "summary_dominant",
+                    emoji=EMOJI[summary.dominant],
+                    emotion=emotion_name(language, summary.dominant),
+                )
+            )
+        )
+    return "\n".join(lines)
+
+
+def summary_letter(language: Language, letter: str) -> str:
+    title = escape(t(language, "summary_letter"))
+    return f"<b>{title}</b>\n{escape(_clip(letter, MESSAGE_LIMIT - 100))}"
+
+
+def summary_messages(
+    language: Language, name: str, summary: MonthlySummary
+) -> tuple[str, str | None]:
+    """The photo's caption and, when the letter does not fit in it, a separate letter message.
+
+    One message per user when possible: the monthly run is bounded by Telegram's 30 messages/s.
+    """
+    caption = summary_caption(language, name, summary)
+    if not summary.letter:
+        return caption, None
+    letter = summary_letter(language, summary.letter)
+    combined = f"{caption}\n\n{letter}"
+    if len(combined) <= CAPTION_LIMIT:
+        return combined, None
+    return caption, letter

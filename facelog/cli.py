@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -127,8 +128,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from facelog.serve import serve
+    from facelog.webhook import webhook_problem
+    from storage import EncryptionKeyError
 
-    configure_logging(settings.log_level)
+    if args.webhook or settings.webhook_url:
+        problem = webhook_problem(settings)
+        if problem is not None:
+            print(f"facelog: {problem}", file=sys.stderr)
+            return 2
+    configure_logging(settings.log_level, settings.log_format)
     try:
         asyncio.run(serve(settings))
     except InvalidToken:
@@ -140,8 +148,56 @@ def cmd_run(args: argparse.Namespace) -> int:
     except NetworkError as exc:
         print(f"facelog: cannot reach the Telegram Bot API: {type(exc).__name__}", file=sys.stderr)
         return 2
+    except EncryptionKeyError as exc:  # names the setting, never a key (docs/security.md)
+        print(f"facelog: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def cmd_serve_inference(args: argparse.Namespace) -> int:
+    """A face-analysis worker for bot replicas (FACELOG_INFERENCE_URL); docs/deploy.md."""
+    from inference.service import run_worker
+
+    settings = _settings(args)
+    configure_logging(settings.log_level, settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings, args.host, args.port))
+    return 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Re-encrypt everything stored with the newest key (docs/security.md, key rotation)."""
+    settings = _settings(args)
+    if settings.encryption_keys is None:
+        print(
+            "facelog rekey: FACELOG_ENCRYPTION_KEYS is not set; put the new key first "
+            "(NEW,OLD) and run this again",
+            file=sys.stderr,
+        )
+        return 2
+    from storage import Cipher, EmbeddedMongoError, RekeyReport, StorageError, open_storage
+
+    cipher = Cipher.from_setting(settings.encryption_keys.get_secret_value())
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+
+    async def run() -> RekeyReport:
+        async with open_storage(
+            settings.data_dir, uri, database=settings.mongodb_database, cipher=cipher
+        ) as repo:
+            return await repo.reencrypt_all()
+
+    try:
+        report = asyncio.run(run())
+    except (StorageError, EmbeddedMongoError) as exc:  # messages carry no key and no data
+        print(f"facelog rekey: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"facelog rekey: re-encrypted {report.users} users, {report.entries} entries, "
+        f"{report.chat_turns} chat turns and {report.blobs} blobs with the newest key; "
+        "the older keys can now be removed"
+    )
     return 0
 
 
@@ -182,6 +238,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.rest and args.rest[0] in ("aihub", "ensemble"):
+        from inference.evaluation import ensemble
+
+        return ensemble.main(args.rest)
     from inference.evaluation import accuracy
 
     return accuracy.main(args.rest)
@@ -193,9 +253,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     module = {
         "speed": "inference.benchmarks.speed",
         "alignment": "inference.benchmarks.alignment",
+        "classifier": "inference.benchmarks.classifier",
         "storage": "storage.bench",
         "anna": "facelog.anna.bench",
         "speech": "facelog.speech.bench",
+        "load": "bot.loadtest",
     }[args.which]
     sys.argv = [module, *args.rest]
     runpy.run_module(module, run_name="__main__")
@@ -215,7 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot (the demo when no token is set)")
     pipeline_options(run)
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (needs FACELOG_WEBHOOK_URL and FACELOG_WEBHOOK_SECRET)",
+    )
     run.set_defaults(func=cmd_run)
+
+    serve_inference = sub.add_parser(
+        "serve-inference", help="run a face-analysis worker that bot replicas send photos to"
+    )
+    serve_inference.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve_inference.add_argument("--port", type=int, default=8090, help="port to listen on")
+    pipeline_options(serve_inference)
+    serve_inference.set_defaults(func=cmd_serve_inference)
 
     demo = sub.add_parser("demo", help="run the face pipeline on the bundled sample selfie")
     pipeline_options(demo)
@@ -241,19 +316,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train an emotion classifier")
     train_sub = train.add_subparsers(dest="trainer", required=True)
+    from inference.training import efficientnet
     from inference.training.ferplus import add_cli, add_export_cli
 
     add_cli(train_sub)
     add_export_cli(train_sub)
+    efficientnet.add_cli(train_sub)
 
     evaluate = sub.add_parser(
-        "evaluate", help="accuracy on the real-photo set (options: facelog evaluate -- --help)"
+        "evaluate",
+        help="accuracy on the real-photo set (options: facelog evaluate -- --help), or of "
+        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help)",
     )
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(func=cmd_evaluate)
 
+    rekey = sub.add_parser(
+        "rekey", help="re-encrypt stored data with the newest FACELOG_ENCRYPTION_KEYS key"
+    )
+    rekey.set_defaults(func=cmd_rekey)
+
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
-    bench.add_argument("which", choices=["speed", "alignment", "storage", "anna", "speech"])
+    bench.add_argument(
+        "which",
+        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load"],
+    )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser

@@ -38,8 +38,9 @@ from facelog.domain import (
     User,
 )
 from facelog.i18n import emotion_name, t
+from inference.analyzer import FaceAnalyzer
 from inference.labels import Emotion
-from inference.pipeline import Analysis, FacePipeline
+from inference.pipeline import Analysis
 from storage import Repository
 
 #: How many earlier entries and chat turns Anna sees (the prompt trims to its token budget).
@@ -99,7 +100,7 @@ class DiaryService:
     def __init__(
         self,
         repo: Repository,
-        pipeline: FacePipeline,
+        pipeline: FaceAnalyzer,
         anna: Anna,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -135,6 +136,17 @@ class DiaryService:
 
     async def set_anna_settings(self, user_id: int, settings: AnnaSettings) -> None:
         await self.repo.set_anna_settings(user_id, settings)
+
+    async def set_reminder(self, account: Account, **changes: object) -> Account:
+        """Change the daily reminder (validated by ``ReminderSettings``). A new time zone is the
+        user's zone too: the day an entry belongs to and the reminder's hour must agree."""
+        reminder = replace(account.reminder, **changes)  # type: ignore[arg-type]
+        if reminder.time_zone != account.user.time_zone:
+            await self.repo.save_user(replace(account.user, time_zone=reminder.time_zone))
+        await self.repo.set_reminder_settings(account.user.id, reminder)
+        updated = await self.repo.get_account(account.user.id)
+        assert updated is not None
+        return updated
 
     def today(self, account: Account) -> date:
         return self.clock().astimezone(account.user.zone).date()
@@ -185,14 +197,24 @@ class DiaryService:
         )
 
     async def comment(self, account: Account, entry: Entry) -> str:
-        """Anna's comment on a stored entry, saved with it (offline writer if the LLM fails)."""
+        """Anna's comment on a stored entry, saved with it (offline writer if the LLM fails).
+
+        Waits for the LLM's whole deadline; the bot uses ``facelog.followups`` instead, which
+        answers the post at once and lets a late comment follow.
+        """
         if entry.anna_comment:
             return entry.anna_comment
+        reply = await self.anna.comment(await self.comment_request(account, entry))
+        await self.save_comment(account.user.id, entry.id, reply.text)
+        return reply.text
+
+    async def comment_request(self, account: Account, entry: Entry) -> CommentRequest:
+        """What Anna is asked about a stored entry (the entry itself left out of its history)."""
         history = await self.history(account)
         past = tuple(
             p for p in history.entries if not (p.day == entry.day and p.text == entry.text)
         )
-        request = CommentRequest(
+        return CommentRequest(
             profile=profile_of(account),
             emotion=entry.emotion,
             confidence=entry.confidence,
@@ -200,9 +222,10 @@ class DiaryService:
             day=entry.day,
             history=History(past, history.turns),
         )
-        reply = await self.anna.comment(request)
-        await self.repo.set_anna_comment(account.user.id, entry.id, reply.text)
-        return reply.text
+
+    async def save_comment(self, user_id: int, entry_id: str, text: str) -> bool:
+        """Store Anna's comment with the entry; False when the entry is gone (erased meanwhile)."""
+        return await self.repo.set_anna_comment(user_id, entry_id, text)
 
     async def greeting(self, account: Account, reading: Reading) -> str:
         request = GreetingRequest(

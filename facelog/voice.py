@@ -45,6 +45,9 @@ def speech_config(settings: Settings) -> SpeechConfig:
         ),
         openai_whisper_checkpoint=settings.openai_whisper_checkpoint,
         max_voice_seconds=settings.max_voice_seconds,
+        # With encryption at rest, Anna's spoken words must not sit in plain files on disk:
+        # the cache stays in memory (the entry's voice note is stored, encrypted, with it).
+        tts_cache_on_disk=settings.encryption_keys is None,
         **extra,  # type: ignore[arg-type]
     )
 

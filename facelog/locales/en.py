@@ -19,7 +19,10 @@ MESSAGES: dict[str, str] = {
     "skip": "Skip",
     "onboarding_done": (
         "All set! Send a selfie with today's line as its caption. Send a photo without a "
-        "caption and Anna will ask about your day first."
+        "caption and Anna will ask about your day first.\n\n"
+        "⏰ I'll remind you every day at {time} ({zone}) unless you've already written; "
+        "/reminders changes the time and time zone or turns it off. On the 1st of each month "
+        "you get a summary of the month with a letter from Anna (/summary any time)."
     ),
     "menu": (
         "Welcome back, {name}! Send a selfie with a line about today.\n\n"
@@ -110,7 +113,7 @@ MESSAGES: dict[str, str] = {
         "file it under that day)\n"
         "📸 Selfie without caption: Anna asks first; your next text or voice note becomes the entry\n"
         "💬 Text or 🎤 voice: chat with Anna\n\n"
-        "/calendar · /stats · /settings · /profile · /export · /delete_me"
+        "/calendar · /stats · /summary · /reminders · /settings · /profile · /export · /delete_me"
     ),
     "unsupported": (
         "I can't understand this kind of message yet. Send me a selfie, a text or a voice "
@@ -121,6 +124,41 @@ MESSAGES: dict[str, str] = {
     "stale_button": "This button no longer works.",
     "try_again": "I couldn't save that just now. Please send it again in a moment (nothing was saved).",
     "slow_down": "That's a lot of messages. Please wait a moment and try again.",
+    "too_many_posts": "You can write up to {limit} entries an hour. Please try again in about {minutes} min.",
+    "not_allowed": "This Facelog is invite-only. Please ask the person who runs it to add you.",
+    # reminders and monthly summaries
+    "reminder_0": "🌙 {name}, how was today? A selfie and one line is all it takes.",
+    "reminder_1": "📸 Hey {name}! Anna's curious how your day went. Send a selfie with a line about it?",
+    "reminder_2": "✍️ {name}, today isn't in your diary yet. What's one thing you'd like to remember?",
+    "reminder_3": "😊 Quick check-in, {name}: what does your face say about today?",
+    "reminder_4": "🕯 Before the day ends, {name}: a selfie and a sentence, just for you.",
+    "reminder_5": "💬 Anna here! Tell me about your day, {name} — a photo and a caption will do.",
+    "reminder_footer": "⏰ /reminders to change the time or turn these off",
+    "reminders_title": "⏰ Daily reminder: {state}\nTime: {time} ({zone})",
+    "reminders_next": "Next one: {when}",
+    "reminders_skip_note": "No reminder comes on a day you've already written.",
+    "reminders_on": "on",
+    "reminders_off": "off",
+    "reminders_turn_on": "🔔 Turn on",
+    "reminders_turn_off": "🔕 Turn off",
+    "reminders_change_time": "🕘 Change time",
+    "reminders_change_zone": "🌍 Time zone",
+    "reminders_pick_hour": "At what time should I remind you? (your local time, {zone})",
+    "reminders_pick_zone": "Which time zone are you in? Pick one, or type its name.",
+    "reminders_type_zone": "⌨️ Type a name",
+    "reminders_ask_zone": "Send me your time zone's name, like Europe/Paris, America/New_York or Asia/Seoul.",
+    "reminders_bad_zone": "I don't know that time zone. Send a name like Europe/Paris or America/New_York, or pick one in /reminders.",
+    "back": "‹ Back",
+    "month_label": "{month_name} {year}",
+    "summary_title": "📔 {name}'s {month}",
+    "summary_entries": "✍️ Entries: {count}",
+    "summary_entries_change": "✍️ Entries: {count} ({change} vs {previous})",
+    "summary_dominant": "Most frequent: {emoji} {emotion}",
+    "summary_letter": "💌 A letter from Anna",
+    "summary_empty": "There are no entries in {month}. Send a selfie with a line to start one!",
+    "summary_bad_month": "Write the month as YYYY-MM, for example /summary 2026-10.",
+    "summary_future": "That month hasn't come yet. Try /summary without a month for this one.",
+    "chart_counts_month": "Entries per emotion, {month}",
     # commands (setMyCommands)
     "cmd_start": "Start / main menu",
     "cmd_calendar": "Browse your diary by month",
@@ -129,6 +167,8 @@ MESSAGES: dict[str, str] = {
     "cmd_profile": "Your name and intro",
     "cmd_export": "Download all your data",
     "cmd_delete_me": "Erase all your data",
+    "cmd_reminders": "Daily reminder: time, time zone, on/off",
+    "cmd_summary": "Monthly summary (e.g. /summary 2026-10)",
     "cmd_help": "Help",
     # emotions
     "emotion_anger": "Anger",

@@ -19,7 +19,10 @@ MESSAGES: dict[str, str] = {
     "skip": "건너뛰기",
     "onboarding_done": (
         "준비 끝! 이제 셀카에 오늘의 한 줄을 캡션으로 달아 보내 주세요. "
-        "캡션 없이 사진만 보내면 Anna가 먼저 말을 걸어요."
+        "캡션 없이 사진만 보내면 Anna가 먼저 말을 걸어요.\n\n"
+        "⏰ 매일 {time}({zone})에 알림을 보내 드려요. 이미 일기를 쓴 날은 보내지 않아요. "
+        "시간, 시간대 변경이나 끄기는 /reminders 에서 할 수 있어요. 매달 1일에는 지난달 요약과 "
+        "Anna의 편지가 와요 (언제든 /summary)."
     ),
     "menu": (
         "{name}님, 다시 오셨네요! 셀카와 함께 오늘의 한 줄을 보내 주세요.\n\n"
@@ -110,6 +113,7 @@ MESSAGES: dict[str, str] = {
         "📸 캡션 없는 셀카: Anna가 먼저 묻고, 다음 글이나 음성이 일기가 돼요\n"
         "💬 글이나 🎤 음성: Anna와 대화\n\n"
         "/calendar 달력 · /stats 감정 통계 · /settings Anna 설정 · /profile 프로필\n"
+        "/summary 월간 요약 · /reminders 매일 알림\n"
         "/export 기록 내보내기 · /delete_me 전부 지우기"
     ),
     "unsupported": (
@@ -121,6 +125,41 @@ MESSAGES: dict[str, str] = {
     "stale_button": "이 버튼은 더 이상 쓸 수 없어요.",
     "try_again": "지금 기록을 저장하지 못했어요. 잠시 후 다시 보내 주세요. (아무것도 저장되지 않았어요)",
     "slow_down": "메시지가 너무 많아요. 잠시 후 다시 보내 주세요.",
+    "too_many_posts": "일기는 한 시간에 {limit}개까지 쓸 수 있어요. {minutes}분쯤 뒤에 다시 보내 주세요.",
+    "not_allowed": "이 Facelog는 초대받은 분만 쓸 수 있어요. 운영자에게 추가해 달라고 요청해 주세요.",
+    # reminders and monthly summaries
+    "reminder_0": "🌙 {name}님, 오늘 하루 어땠어요? 셀카 한 장과 한 줄이면 충분해요.",
+    "reminder_1": "📸 {name}님! Anna가 오늘 하루가 궁금하대요. 셀카와 한 줄 남겨 줄래요?",
+    "reminder_2": "✍️ {name}님, 오늘의 일기가 아직 비어 있어요. 기억하고 싶은 순간이 있었나요?",
+    "reminder_3": "😊 {name}님, 잠깐! 오늘 표정은 어떤 이야기를 하고 있나요?",
+    "reminder_4": "🕯 하루가 끝나기 전에, {name}님만을 위한 셀카 한 장과 한 문장 어때요?",
+    "reminder_5": "💬 Anna예요! {name}님의 오늘 이야기를 들려주세요. 사진과 캡션이면 돼요.",
+    "reminder_footer": "⏰ 알림 시간 변경이나 끄기는 /reminders",
+    "reminders_title": "⏰ 매일 알림: {state}\n시간: {time} ({zone})",
+    "reminders_next": "다음 알림: {when}",
+    "reminders_skip_note": "이미 일기를 쓴 날에는 알림이 오지 않아요.",
+    "reminders_on": "켜짐",
+    "reminders_off": "꺼짐",
+    "reminders_turn_on": "🔔 켜기",
+    "reminders_turn_off": "🔕 끄기",
+    "reminders_change_time": "🕘 시간 바꾸기",
+    "reminders_change_zone": "🌍 시간대",
+    "reminders_pick_hour": "몇 시에 알려 드릴까요? ({zone} 기준)",
+    "reminders_pick_zone": "어느 시간대에 계세요? 고르거나 이름을 직접 보내 주세요.",
+    "reminders_type_zone": "⌨️ 직접 입력",
+    "reminders_ask_zone": "시간대 이름을 보내 주세요. 예: Asia/Seoul, Europe/Paris, America/New_York",
+    "reminders_bad_zone": "모르는 시간대예요. Asia/Seoul 이나 Europe/Paris 같은 이름을 보내 주시거나 /reminders 에서 골라 주세요.",
+    "back": "‹ 뒤로",
+    "month_label": "{year}년 {month}월",
+    "summary_title": "📔 {name}님의 {month}",
+    "summary_entries": "✍️ 일기 {count}개",
+    "summary_entries_change": "✍️ 일기 {count}개 ({previous}보다 {change})",
+    "summary_dominant": "가장 많이 느낀 감정: {emoji} {emotion}",
+    "summary_letter": "💌 Anna의 편지",
+    "summary_empty": "{month}에는 일기가 없어요. 셀카와 한 줄로 시작해 보세요!",
+    "summary_bad_month": "월은 YYYY-MM 형식으로 써 주세요. 예: /summary 2026-10",
+    "summary_future": "아직 오지 않은 달이에요. 이번 달은 /summary 만 보내 주세요.",
+    "chart_counts_month": "{month} 감정별 일기 수",
     # commands (setMyCommands)
     "cmd_start": "시작하기 / 메인 메뉴",
     "cmd_calendar": "달력으로 일기 보기",
@@ -129,6 +168,8 @@ MESSAGES: dict[str, str] = {
     "cmd_profile": "이름과 소개",
     "cmd_export": "내 기록 내보내기",
     "cmd_delete_me": "내 기록 전부 지우기",
+    "cmd_reminders": "매일 알림: 시간, 시간대, 켜기/끄기",
+    "cmd_summary": "월간 요약 (예: /summary 2026-10)",
     "cmd_help": "도움말",
     # emotions
     "emotion_anger": "분노",

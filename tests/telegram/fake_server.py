@@ -20,7 +20,12 @@ Faithfulness that matters to a bot:
   ``Bad Request: can't parse entities: ...``), inline keyboards validated (callback_data 1–64
   bytes → ``BUTTON_DATA_INVALID``), "message is not modified", "message to edit not found",
   "chat not found", a blocked user → 403;
-* errors on demand: ``fail_next`` / ``flood_next`` / ``delay_next`` / ``block``.
+* errors on demand: ``fail_next`` / ``flood_next`` / ``delay_next`` / ``block``;
+* webhooks: after ``setWebhook`` the fake POSTs queued updates to the registered URL (with the
+  ``X-Telegram-Bot-Api-Secret-Token`` header), one at a time, dropping each on a 2xx answer and
+  retrying it otherwise. Telegram insists on https://, so set ``webhook_proxy`` to the bot's
+  local ``http://host:port``: the fake then plays the TLS-terminating proxy in front of it.
+  ``post_webhook`` sends one update by hand (any URL, any secret).
 
 Use it as an async context manager (``async with FakeTelegram() as fake``) or through the
 ``fake_telegram`` fixture in ``tests.telegram.fixtures``; script users with
@@ -30,6 +35,7 @@ Use it as an async context manager (``async with FakeTelegram() as fake``) or th
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import hashlib
@@ -46,6 +52,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.telegram.formatting import EntityParseError, parse_formatted
@@ -490,6 +497,8 @@ class FakeTelegram:
         host: str = "127.0.0.1",
         max_poll_timeout: float = 5.0,
         strict_voice: bool = True,
+        messages_per_second: float | None = None,
+        keep_calls: bool = True,
     ) -> None:
         if token is None:
             token = f"{bot_id or 7000000001}:AAH{secrets.token_urlsafe(24)[:32]}"
@@ -512,12 +521,28 @@ class FakeTelegram:
         self.max_poll_timeout = max_poll_timeout
         #: sendVoice with bytes that aren't OGG/MP3/M4A arrives as a document, like Telegram.
         self.strict_voice = strict_voice
+        #: Telegram's broadcast limit: more sends than this in any one second get a 429 with
+        #: retry_after, like the real flood control (None: unlimited).
+        self.messages_per_second = messages_per_second
+        self._recent_sends: collections.deque[float] = collections.deque()
+        #: False for load benchmarks: calls are counted in ``sent``/``flooded`` but not kept.
+        self.keep_calls = keep_calls
+        self.sent: collections.Counter[str] = collections.Counter()
+        self.flooded = 0
 
         #: Every call but getUpdates, in arrival order.
         self.calls: list[BotCall] = []
         #: getUpdates log: (offset asked, update_ids returned).
         self.polls: list[tuple[int | None, list[int]]] = []
         self.webhook: dict[str, Any] | None = None
+        #: Local origin that stands in for the webhook URL's https://host (the TLS proxy).
+        self.webhook_proxy: str | None = None
+        #: Webhook delivery log: (update_id, HTTP status; 0 when the connection failed).
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        #: Pause before retrying a failed webhook delivery (Telegram backs off far longer).
+        self.webhook_retry_s = 0.05
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_client: aiohttp.ClientSession | None = None
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}
         #: Exceptions the Application raised in handlers (filled by running_application).
@@ -575,6 +600,14 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True
         self._notify()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
+        if self._webhook_client is not None:
+            await self._webhook_client.close()
+            self._webhook_client = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1030,7 +1063,12 @@ class FakeTelegram:
             files=files,
             started=time.time(),
         )
-        self.calls.append(call)
+        if self.keep_calls:
+            self.calls.append(call)
+        if method in SEND_METHODS and self._over_flood_limit():
+            self.flooded += 1
+            flood = ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            return self._finish(call, error=flood)
         injection = self._take_injection(method, params)
         mode = "normal"
         if injection is not None:
@@ -1071,10 +1109,24 @@ class FakeTelegram:
             return self._drop(request)
         return response
 
+    def _over_flood_limit(self) -> bool:
+        """True when this send would exceed the limit within the last second (then refused)."""
+        if self.messages_per_second is None:
+            return False
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.messages_per_second:
+            return True
+        self._recent_sends.append(now)
+        return False
+
     def _finish(
         self, call: BotCall, *, result: Any = None, error: ApiError | None = None
     ) -> web.Response:
         call.done = True
+        if error is None and call.method in SEND_METHODS:
+            self.sent[call.method] += 1
         if error is not None:
             call.error = error.payload()
             self._notify()
@@ -1384,7 +1436,65 @@ class FakeTelegram:
         self.webhook = {**params, "url": url} if url else None
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        if self.webhook and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhooks())
+        self._notify()
         return True
+
+    def webhook_target(self, url: str | None = None) -> str | None:
+        """Where a POST for ``url`` (default: the registered webhook) really goes: an https://
+        URL through ``webhook_proxy`` (None while no proxy is set), a plain http:// URL as is."""
+        url = url or (self.webhook or {}).get("url")
+        if not url:
+            return None
+        if url.startswith("https://"):
+            if not self.webhook_proxy:
+                return None
+            path = url.split("://", 1)[1].partition("/")[2]
+            return f"{self.webhook_proxy.rstrip('/')}/{path}"
+        return str(url)
+
+    async def post_webhook(
+        self, update: dict[str, Any], *, url: str | None = None, secret_token: Any = ...
+    ) -> int:
+        """POST one update like Telegram does; returns the HTTP status (0: no connection).
+
+        ``secret_token`` defaults to the registered one; None sends no header.
+        """
+        target = self.webhook_target(url)
+        if target is None:
+            raise RuntimeError("no webhook registered and no url given")
+        if secret_token is ...:
+            secret_token = (self.webhook or {}).get("secret_token")
+        headers = {"Content-Type": "application/json"}
+        if secret_token is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret_token)
+        if self._webhook_client is None:
+            self._webhook_client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        try:
+            async with self._webhook_client.post(
+                target, data=json.dumps(update, ensure_ascii=False), headers=headers
+            ) as response:
+                await response.read()
+                return int(response.status)
+        except (aiohttp.ClientError, TimeoutError):
+            return 0
+
+    async def _deliver_webhooks(self) -> None:
+        while not self._closing and self.webhook:
+            queue = self._forced or self._pending
+            if not queue or self.webhook_target() is None:
+                await self._wait_changed(0.25)
+                continue
+            update = queue[0]
+            status = await self.post_webhook(update)
+            self.webhook_deliveries.append((int(update["update_id"]), status))
+            if 200 <= status < 300:
+                with contextlib.suppress(ValueError):
+                    queue.remove(update)
+                self._notify()
+            else:
+                await asyncio.sleep(self.webhook_retry_s)
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         self.webhook = None
