@@ -1,16 +1,17 @@
 """Scheduled messages over Telegram: the scheduler's :class:`~scheduler.jobs.Notifier`.
 
-Telegram's rate limits (≈30 messages/s overall, ≈1/s per chat) and its 429 answers are handled
-by the Application's rate limiter, which every ``bot`` call goes through; here each remaining
-error is sorted by what it means for the sent-log:
+Every ``bot`` call goes through the Application's rate limiter (:mod:`bot.resilience`): 30
+messages/s overall, 429s waited out, 5xx and refused connections retried with backoff. Scheduled
+sends run :func:`~bot.resilience.at_most_once`, so a timeout or a connection lost after the
+request went out is *not* retried there. What is left is sorted by what it means for the
+sent-log:
 
 * 403 (blocked, deactivated) or "chat not found" → :class:`RecipientGone`: never again;
-* a 5xx, a refused connection or a 429 left after the limiter's retries →
+* a 5xx, a refused connection or a 429 still failing after the limiter's retries →
   :class:`DeliveryFailed`: the message did not go out, the claim is released and a later tick
   retries;
 * a timeout or a connection lost mid-request is ambiguous (Telegram may have sent it), so it
-  propagates and the claim stays: at most once.
-"""
+  propagates and the claim stays: at most once."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot import render
+from bot.resilience import at_most_once, certainly_not_sent
 from facelog.domain import Account
 from facelog.summary import MonthlySummary
 from facelog.voice import Voice
@@ -112,7 +113,8 @@ class TelegramNotifier:
 
 async def _sorted_errors(send: Callable[[], Awaitable[T]]) -> T:
     try:
-        return await send()
+        with at_most_once():
+            return await send()
     except Forbidden as exc:
         raise RecipientGone(type(exc).__name__) from exc
     except BadRequest as exc:
@@ -122,21 +124,6 @@ async def _sorted_errors(send: Callable[[], Awaitable[T]]) -> T:
     except RetryAfter as exc:  # still flooded after the rate limiter's own retries
         raise DeliveryFailed(type(exc).__name__) from exc
     except NetworkError as exc:  # TimedOut included
-        if _certainly_not_sent(exc):
+        if certainly_not_sent(exc):
             raise DeliveryFailed(type(exc).__name__) from exc
         raise
-
-
-def _certainly_not_sent(error: NetworkError) -> bool:
-    """True when Telegram cannot have acted on the request.
-
-    python-telegram-bot raises ``NetworkError`` both for Telegram's 5xx answers (the request
-    was refused: safe to retry) and for transport failures, keeping httpx's exception as the
-    cause. Only a failure to connect (or to get a pooled connection) proves nothing was sent;
-    a timeout or a connection lost after the request went out may hide a delivered message,
-    so those are never retried.
-    """
-    cause = error.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return True
-    return not (isinstance(error, TimedOut) or isinstance(cause, httpx.HTTPError))

@@ -12,7 +12,9 @@ where the handlers, the late comments and the scheduler all get the same treatme
 
 A request whose answer was lost (sent, then the connection dropped) is indistinguishable from one
 that never arrived, so a retried send can show a message twice: delivery is at least once. The
-diary itself stays exactly once: entries are keyed by the update, not by the reply.
+diary itself stays exactly once: entries are keyed by the update, not by the reply. Scheduled
+messages choose the other side (:func:`at_most_once`): there only failures that prove nothing
+was sent are retried, because a second reminder is worse than a missing one.
 
 ``getUpdates`` is left alone: the updater has its own backoff for it.
 """
@@ -20,11 +22,14 @@ diary itself stays exactly once: entries are keyed by the update, not by the rep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError
+import httpx
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from facelog.retry import backoff_delay
@@ -34,6 +39,31 @@ log = logging.getLogger(__name__)
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 #: Not retried here: long polling (the updater retries it) and the webhook calls made at start.
 _NOT_RETRIED = frozenset({"getUpdates", "setWebhook", "deleteWebhook"})
+_AT_MOST_ONCE: ContextVar[bool] = ContextVar("facelog_at_most_once", default=False)
+
+
+@contextlib.contextmanager
+def at_most_once() -> Iterator[None]:
+    """Bot calls made inside (in this task) are retried only when certainly not sent."""
+    token = _AT_MOST_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _AT_MOST_ONCE.reset(token)
+
+
+def certainly_not_sent(error: NetworkError) -> bool:
+    """True when Telegram cannot have acted on the request.
+
+    python-telegram-bot raises ``NetworkError`` both for Telegram's 5xx answers (the request
+    was refused: safe to repeat) and for transport failures, keeping httpx's exception as the
+    cause. Only a failure to connect (or to get a pooled connection) proves nothing was sent;
+    a timeout or a connection lost after the request went out may hide a delivered message.
+    """
+    cause = error.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return True
+    return not (isinstance(error, TimedOut) or isinstance(cause, httpx.HTTPError))
 
 
 class ResilientRateLimiter(AIORateLimiter):
@@ -76,6 +106,8 @@ class ResilientRateLimiter(AIORateLimiter):
                 raise
             except NetworkError as error:
                 if endpoint in _NOT_RETRIED or attempt >= self.network_retries:
+                    raise
+                if _AT_MOST_ONCE.get() and not certainly_not_sent(error):
                     raise
                 delay = backoff_delay(attempt, self.backoff_base_s, self.backoff_max_s)
                 log.info(

@@ -4,10 +4,10 @@ For each size, in a fresh process (so peak memory belongs to that size alone): a
 nx-27017 store with N users and ``--entries`` entries each in October, the fake Telegram Bot API
 server in its own process refusing more than 30 sends per second with 429 (Telegram's broadcast
 limit), and the production path — :class:`~scheduler.jobs.Jobs` with the offline Anna, charts in
-a process pool, python-telegram-bot's ``AIORateLimiter`` — sending every summary due on
-1 November. It reports the wall time, throughput, peak RSS of the bot process and of a chart
-worker, 429s met, and checks every user got exactly one summary. Results go to
-``scheduler/bench-results.json``. Needs the repository checkout (it uses ``tests/telegram``).
+a process pool, the bot's rate limiter (:class:`~bot.resilience.ResilientRateLimiter`) — sending
+every summary due on 1 November. It reports the wall time, throughput, peak RSS of the bot
+process and of a chart worker, 429s met, and checks every user got exactly one summary. Results
+go to ``scheduler/bench-results.json``. Needs the repository checkout (``tests/telegram``).
 
 The entries are inserted in bulk (no photos: summaries never read them) — a benchmark shortcut;
 users are created through the repository like the bot does.
@@ -114,10 +114,11 @@ async def _populate(repo: Any, users: int, entries: int) -> None:
 
 
 async def _one_size(users: int, entries: int, rate: float, workers: int) -> dict[str, Any]:
-    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.ext import ExtBot
     from telegram.request import HTTPXRequest
 
     from bot.notifier import TelegramNotifier
+    from bot.resilience import ResilientRateLimiter
     from facelog.anna import Anna
     from facelog.summary import SummaryService
     from scheduler.jobs import Jobs, executor_renderer
@@ -154,7 +155,7 @@ async def _one_size(users: int, entries: int, rate: float, workers: int) -> dict
             bot: ExtBot[int] = ExtBot(
                 token,
                 base_url=base_url,
-                rate_limiter=AIORateLimiter(max_retries=10),
+                rate_limiter=ResilientRateLimiter(flood_retries=10),
                 request=HTTPXRequest(connection_pool_size=256),
             )
             async with bot, Anna(None) as anna:

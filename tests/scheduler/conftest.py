@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pytest
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from bot.notifier import TelegramNotifier
+from bot.resilience import ResilientRateLimiter
 from facelog.anna import Anna
 from facelog.domain import Account, Language, ReminderSettings, User
 from facelog.summary import SummaryService
@@ -61,11 +62,12 @@ async def store(mongo_uri: str, database_name: str, clock: Clock) -> AsyncIterat
 
 @pytest.fixture
 async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[ExtBot[None]]:
-    """The bot as the Application builds it: every call through AIORateLimiter (429 → wait)."""
+    """The bot as the Application builds it: every call through the production rate limiter
+    (429 → wait; 5xx and refused connections → backoff), with short backoffs for the tests."""
     extbot: ExtBot[None] = ExtBot(
         fake_telegram.token,
         base_url=fake_telegram.base_url,
-        rate_limiter=AIORateLimiter(max_retries=2),
+        rate_limiter=ResilientRateLimiter(backoff_base_s=0.01, backoff_max_s=0.05),
     )
     async with extbot:
         yield extbot

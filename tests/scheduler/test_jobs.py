@@ -185,9 +185,19 @@ async def test_telegram_flood_control_is_waited_out_and_delivers_once(world: Wor
     assert len(world.received(user.user.id)) == 1
 
 
-async def test_a_telegram_outage_is_retried_on_the_next_tick(world: World) -> None:
+async def test_a_telegram_hiccup_is_retried_at_once(world: World) -> None:
     user = await world.person("민지")
     world.fake.fail_next("sendMessage", 502, "Bad Gateway")
+    world.clock.now = utc(2026, 6, 2, 12, 0)
+    await world.scheduler().tick()
+    sends = [c for c in world.fake.calls if c.method == "sendMessage"]
+    assert [c.error_code for c in sends] == [502, None]
+    assert len(world.received(user.user.id)) == 1
+
+
+async def test_a_telegram_outage_is_retried_on_the_next_tick(world: World) -> None:
+    user = await world.person("민지")
+    world.fake.fail_next("sendMessage", 502, "Bad Gateway", times=4)  # outlasts the backoff
     world.clock.now = utc(2026, 6, 2, 12, 0)
     scheduler = world.scheduler()
     first = await scheduler.tick()
