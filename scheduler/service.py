@@ -27,16 +27,13 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from facelog.diary import utc_now
 from scheduler.jobs import Jobs, RunReport
 from storage import Repository, StorageError
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def instance_id() -> str:
@@ -62,7 +59,7 @@ class Scheduler:
         *,
         interval: timedelta = timedelta(seconds=60),
         lease_ttl: timedelta | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         holder: str | None = None,
     ) -> None:
         self.repo = repo
