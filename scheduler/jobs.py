@@ -75,7 +75,6 @@ class RunReport:
 
     kind: JobKind
     outcomes: dict[Outcome, int] = field(default_factory=dict)
-    considered: int = 0
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -201,7 +200,6 @@ class Jobs:
                 outcome = await self._once(account, report.kind, occurrence, step)
             finally:
                 gate.release()
-            report.considered += 1
             report.add(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(report.kind, outcome)
