@@ -20,7 +20,7 @@ from bot.callbacks import Callback
 from bot.notifier import send_summary
 from facelog.diary import DiaryService
 from facelog.domain import Account, Month, find_time_zone
-from facelog.i18n import t
+from facelog.i18n import format_month, t
 from facelog.summary import SummaryService, chart_spec, render_in_thread
 from facelog.voice import Voice
 from scheduler.timing import next_reminder
@@ -128,7 +128,7 @@ class ScheduleHandlers:
         built = await self.summaries.build(account, month)
         if not built.entries:
             await message.reply_text(
-                t(language, "summary_empty", month=render.month_label(language, month))
+                t(language, "summary_empty", month=format_month(language, month))
             )
             return
         chart = await render_in_thread(chart_spec(built, language))

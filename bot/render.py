@@ -25,7 +25,7 @@ from facelog.domain import (
     Month,
     ReminderSettings,
 )
-from facelog.i18n import EMOJI, emotion_name, format_day, t
+from facelog.i18n import EMOJI, emotion_name, format_day, format_month, t
 from facelog.summary import MonthlySummary
 from inference.labels import EMOTIONS, Emotion
 
@@ -301,16 +301,6 @@ def delete_keyboard(language: Language) -> InlineKeyboardMarkup:
 CAPTION_LIMIT = 1024
 
 
-def month_label(language: Language, month: Month) -> str:
-    return t(
-        language,
-        "month_label",
-        year=month.year,
-        month=month.month,
-        month_name=cal.month_name[month.month],
-    )
-
-
 def reminders_view(
     language: Language, reminder: ReminderSettings, next_at: datetime | None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -402,7 +392,7 @@ def _signed(number: int) -> str:
 
 def summary_caption(language: Language, name: str, summary: MonthlySummary) -> str:
     """Numbers of the month: entries (and change), per emotion (and change), the dominant one."""
-    month = month_label(language, summary.month)
+    month = format_month(language, summary.month)
     lines = [f"<b>{escape(t(language, 'summary_title', name=name, month=month))}</b>"]
     if summary.previous.total:
         lines.append(
@@ -412,7 +402,7 @@ def summary_caption(language: Language, name: str, summary: MonthlySummary) -> s
                     "summary_entries_change",
                     count=summary.entries,
                     change=_signed(summary.entries - summary.previous.total),
-                    previous=month_label(language, summary.month.previous()),
+                    previous=format_month(language, summary.month.previous()),
                 )
             )
         )

@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 from typing import Any
 
-from facelog.domain import Language
+from facelog.domain import Language, Month
 from facelog.locales import en, ko
 from inference.labels import Emotion
 
@@ -32,6 +32,17 @@ def t(language: Language, key: str, **values: Any) -> str:
 
 def emotion_name(language: Language, emotion: Emotion) -> str:
     return t(language, f"emotion_{emotion.value}")
+
+
+def format_month(language: Language, month: Month) -> str:
+    """ "2026년 10월" / "October 2026": a month as the summary names it."""
+    return t(
+        language,
+        "month_label",
+        year=month.year,
+        month=month.month,
+        month_name=calendar.month_name[month.month],
+    )
 
 
 def format_day(language: Language, day: date) -> str:

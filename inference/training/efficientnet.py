@@ -55,6 +55,7 @@ from inference.training.ferplus import (
     augment_batch,
     class_weights,
     recalibrate_batch_norm,
+    run_record,
     start_run,
 )
 
@@ -520,15 +521,7 @@ def finalise(out: Path, cfg: TrainConfig, data: Data, state: dict[str, Any]) -> 
     """Best checkpoint → ``model.keras`` + ``model.json`` card; metrics on valid, then test."""
     model = inference_model(out / "best.keras")
     model.save(out / "model.keras")
-    metrics: dict[str, Any] = {
-        "best_epoch": state["best_epoch"],
-        "epochs_run": state["epoch"],
-        "stopped_early": state.get("stopped_early", False),
-        "train_seconds": round(float(state.get("seconds", 0.0)), 1),
-        "device": state.get("device"),
-        "params": int(model.count_params()),
-        "train_faces": len(data.train),
-    }
+    metrics: dict[str, Any] = {**run_record(state, model), "train_faces": len(data.train)}
     splits = {"valid": data.valid, "test": data.test}
     for name, split in splits.items():
         if split is None or not len(split):

@@ -681,17 +681,24 @@ def inference_model(checkpoint: Path) -> Any:
     return model
 
 
-def finalise(out: Path, valid: Split, test: Split, state: dict[str, Any]) -> dict[str, Any]:
-    """Best-on-valid model → ``ferplus.keras``; metrics on valid, then test once."""
-    model = inference_model(out / "best.keras")
-    model.save(out / "ferplus.keras")
-    metrics = {
+def run_record(state: dict[str, Any], model: Any) -> dict[str, Any]:
+    """What every finished run's metrics.json starts with: how it went, how big the model is."""
+    return {
         "best_epoch": state["best_epoch"],
         "epochs_run": state["epoch"],
         "stopped_early": state.get("stopped_early", False),
         "train_seconds": round(float(state.get("seconds", 0.0)), 1),
         "device": state.get("device"),
         "params": int(model.count_params()),
+    }
+
+
+def finalise(out: Path, valid: Split, test: Split, state: dict[str, Any]) -> dict[str, Any]:
+    """Best-on-valid model → ``ferplus.keras``; metrics on valid, then test once."""
+    model = inference_model(out / "best.keras")
+    model.save(out / "ferplus.keras")
+    metrics = {
+        **run_record(state, model),
         "valid": evaluate_probs(predict(model, valid), valid.labels),
         "test": evaluate_probs(predict(model, test), test.labels),
     }
