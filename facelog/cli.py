@@ -317,7 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train an emotion classifier")
     train_sub = train.add_subparsers(dest="trainer", required=True)
     from inference.training import efficientnet
-    from inference.training.ferplus import add_cli, add_export_cli
+    from inference.training.ferplus import add_cli
+    from inference.training.ferplus_export import add_export_cli
 
     add_cli(train_sub)
     add_export_cli(train_sub)

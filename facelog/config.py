@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     detector: DetectorName = "dlib"
     detect_max_side: int = Field(default=640, ge=160, le=4096)
     classifier: ClassifierName = "ferplus"
+    # FER+ model runtime: auto = LiteRT (int8 weights) on CPU, Keras/TensorFlow on a GPU.
+    classifier_runtime: Literal["auto", "keras", "tflite"] = "auto"
     classifier_path: Path | None = None
     # NoDecode: the environment gives "anger,happy,…", not JSON (the validator below splits it).
     classifier_classes: Annotated[tuple[str, ...], NoDecode] = (

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
+import threading
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +101,53 @@ def table_for(classes: Sequence[str]) -> Mapping[str, Emotion]:
     raise ValueError(f"unknown class names {list(classes)}: name Facelog's, FER2013's or FER+'s")
 
 
-class KerasClassifier:
+class ModelClassifier(ABC):
+    """A model file behind the classifier interface, whatever runs it (TensorFlow or LiteRT).
+
+    Every runtime shares the input spec, the model's own classes and their mapping onto
+    Facelog's columns; a runtime only supplies :meth:`predict_prepared`.
+    """
+
+    name: str
+    spec: InputSpec
+    classes: tuple[str, ...]
+    device: str
+
+    def _set_classes(self, classes: Sequence[str]) -> None:
+        self.classes = tuple(classes)
+        self._mapping = mapping_matrix(self.classes, table_for(self.classes))
+
+    @abstractmethod
+    def predict_prepared(self, x: Faces) -> Probs:
+        """Probabilities over the model's own classes for an already prepared input tensor."""
+
+    def predict_native(self, faces: Faces) -> Probs:
+        """Probabilities over the model's own classes (for evaluation against FER+ labels)."""
+        if len(faces) == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self.predict_prepared(prepare(faces, self.spec))
+
+    def predict(self, faces: Faces) -> Probs:
+        if len(faces) == 0:
+            return np.zeros((0, len(COLUMNS)), dtype=np.float32)
+        return self.predict_native(faces) @ self._mapping
+
+
+def _check_shapes(
+    path: Path, spec: InputSpec, shape: Sequence[int], outputs: int, classes: int
+) -> None:
+    """A model file that disagrees with its spec or its class list fails at load, not later."""
+    height, width, channels = (int(v) for v in shape[1:4])
+    if (spec.size, spec.size, spec.channels) != (height, width, channels):
+        raise ValueError(
+            f"{path.name} takes {height}×{width}×{channels}, spec says "
+            f"{spec.size}×{spec.size}×{spec.channels}"
+        )
+    if outputs != classes:
+        raise ValueError(f"{path.name} has {outputs} outputs but {classes} classes")
+
+
+class KerasClassifier(ModelClassifier):
     """A Keras model file (``.keras`` or legacy ``.h5``) behind the classifier interface.
 
     The model is compiled once into a ``tf.function`` with a batch-polymorphic signature: eager
@@ -126,7 +175,7 @@ class KerasClassifier:
             raise FileNotFoundError(f"classifier model not found: {self.path}")
         self.name = name or self.path.stem
         self._model = keras.models.load_model(self.path, compile=False)
-        _, height, width, channels = self._model.input_shape
+        _, height, _, channels = self._model.input_shape
         if spec is None:
             spec = InputSpec(
                 size=int(height),
@@ -134,17 +183,15 @@ class KerasClassifier:
                 value_range=value_range,
                 crop=crop,
             )
-        if (spec.size, spec.size, spec.channels) != (height, width, channels):
-            raise ValueError(
-                f"{self.path.name} takes {height}×{width}×{channels}, spec says "
-                f"{spec.size}×{spec.size}×{spec.channels}"
-            )
-        outputs = int(self._model.output_shape[-1])
-        if outputs != len(classes):
-            raise ValueError(f"{self.path.name} has {outputs} outputs but {len(classes)} classes")
+        _check_shapes(
+            self.path,
+            spec,
+            self._model.input_shape,
+            int(self._model.output_shape[-1]),
+            len(classes),
+        )
         self.spec = spec
-        self.classes = tuple(classes)
-        self._mapping = mapping_matrix(self.classes, table_for(self.classes))
+        self._set_classes(classes)
         model = self._model
         signature = [tf.TensorSpec([None, spec.size, spec.size, spec.channels], tf.float32)]
 
@@ -155,17 +202,63 @@ class KerasClassifier:
         self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
         log.info("loaded classifier %s (%s) on %s", self.name, self.path.name, self.device)
 
-    def predict_native(self, faces: Faces) -> Probs:
-        """Probabilities over the model's own classes (for evaluation against FER+ labels)."""
-        if len(faces) == 0:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
-        x = prepare(faces, self.spec)
+    @property
+    def params(self) -> int:
+        return int(self._model.count_params())
+
+    def predict_prepared(self, x: Faces) -> Probs:
         return np.asarray(self._forward(x), dtype=np.float32)
 
-    def predict(self, faces: Faces) -> Probs:
-        if len(faces) == 0:
-            return np.zeros((0, len(COLUMNS)), dtype=np.float32)
-        return self.predict_native(faces) @ self._mapping
+
+class TFLiteClassifier(ModelClassifier):
+    """A TensorFlow Lite file run on the CPU by LiteRT (``ai-edge-litert``), without TensorFlow.
+
+    Why: Facelog's FER+ ensemble with int8 weights (dynamic-range quantisation) answers a single
+    face several times faster than the same float32 graph through TensorFlow, which is what lets
+    it average several networks and a mirrored view inside the 5 ms budget (inference/README.md),
+    and a CPU-only bot then never imports TensorFlow at all. An interpreter is not thread-safe
+    and its tensors are sized for one batch: calls are serialised by a lock, and the input is
+    resized only when the batch size changes.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        classes: Sequence[str],
+        spec: InputSpec,
+        name: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"classifier model not found: {self.path}")
+        self.name = name or self.path.stem
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
+        self._interpreter.allocate_tensors()
+        (source,) = self._interpreter.get_input_details()
+        (target,) = self._interpreter.get_output_details()
+        _check_shapes(self.path, spec, source["shape"], int(target["shape"][-1]), len(classes))
+        self._input, self._output = int(source["index"]), int(target["index"])
+        self._batch = int(source["shape"][0])
+        self._lock = threading.Lock()
+        self.spec = spec
+        self._set_classes(classes)
+        self.device = "CPU"
+        log.info("loaded classifier %s (%s) on CPU (LiteRT)", self.name, self.path.name)
+
+    def predict_prepared(self, x: Faces) -> Probs:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        with self._lock:
+            if x.shape[0] != self._batch:
+                self._interpreter.resize_tensor_input(self._input, list(x.shape))
+                self._interpreter.allocate_tensors()
+                self._batch = int(x.shape[0])
+            self._interpreter.set_tensor(self._input, x)
+            self._interpreter.invoke()
+            return np.array(self._interpreter.get_tensor(self._output), dtype=np.float32)
 
 
 def fer_model_path() -> Path:

@@ -131,7 +131,7 @@ def load_classifier(settings: Settings) -> EmotionClassifier:
     if settings.classifier == "ferplus":
         from inference.ferplus_model import load_ferplus
 
-        return load_ferplus()
+        return load_ferplus(settings.classifier_runtime)
     if settings.classifier == "fer":
         return load_fer()
     if settings.classifier_path is None:

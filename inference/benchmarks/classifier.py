@@ -3,11 +3,13 @@
     python -m inference.benchmarks.classifier [--repeats 5] [--device auto|cpu]
     facelog bench classifier [-- --device cpu]
 
-Both models are measured as the bot serves them: loaded from a ``.keras`` file by
-:class:`inference.classifier.KerasClassifier`, fed the pipeline's aligned 224×224 crop of the
-bundled sample selfie. Two numbers per batch size: *model* is the traced forward pass alone on
-an already prepared tensor; *classifier* is ``KerasClassifier.predict`` on aligned crops, which
-adds the per-face resize (and gray conversion for FER+) that the bot also pays. EfficientNetB0's
+Every model is measured as the bot serves it, fed the pipeline's aligned 224×224 crop of the
+bundled sample selfie: EfficientNetB0 from a ``.keras`` file (TensorFlow), the FER+ ensemble
+from both of its files (``ferplus.tflite`` through LiteRT, the CPU default, and
+``ferplus.keras`` through TensorFlow, the GPU default). Two numbers per batch size: *model* is
+``predict_prepared`` alone on an already prepared tensor; *classifier* is ``predict`` on
+aligned crops, which adds the per-face resize (and gray conversion for FER+) that the bot also
+pays. EfficientNetB0's
 weights are random here: speed does not depend on them.
 
 On a GPU machine ``--device cpu`` hides the GPU, so one machine gives both columns. The load
@@ -59,31 +61,17 @@ def timed(call: Callable[[], Any], repeats: int, min_seconds: float = 1.0) -> li
     return times
 
 
-def traced(path: Path, spec: Any) -> tuple[Any, Callable[[Any], Any]]:
-    """The model file's forward pass in a ``tf.function``, as ``KerasClassifier`` traces it."""
-    import keras
-    import tensorflow as tf
-
-    model = keras.models.load_model(path, compile=False)
-    signature = [tf.TensorSpec([None, spec.size, spec.size, spec.channels], tf.float32)]
-    forward = tf.function(lambda x: model(x, training=False), input_signature=signature)
-    return model, forward
-
-
-def measure(classifier: Any, path: Path, face: Any, repeats: int) -> dict[str, Any]:
+def measure(classifier: Any, face: Any, repeats: int) -> dict[str, Any]:
     """Per batch size: median ms and faces/s for the model alone and for the whole classifier."""
-    import tensorflow as tf
-
     from inference.classifier import prepare
 
-    model, forward = traced(path, classifier.spec)
-    out: dict[str, Any] = {"params": int(model.count_params())}
+    out: dict[str, Any] = {"params": getattr(classifier, "params", None)}
     for batch in BATCHES:
         faces = np.repeat(face[None], batch, axis=0).astype(np.float32)
-        tensor = tf.constant(prepare(faces, classifier.spec))
+        tensor = prepare(faces, classifier.spec)
 
         def run_model(t: Any = tensor) -> Any:
-            return forward(t).numpy()
+            return classifier.predict_prepared(t)
 
         def run_classifier(f: Any = faces) -> Any:
             return classifier.predict(f)
@@ -128,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     from inference.classifier import KerasClassifier
-    from inference.ferplus_model import MODEL_PATH, load_ferplus
+    from inference.ferplus_model import load_ferplus
     from inference.labels import EMOTIONS
 
     face = aligned_selfie()
@@ -137,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = efficientnet_file(Path(tmp))
         efficientnet = KerasClassifier(path, [e.value for e in EMOTIONS], name="efficientnetb0")
-        for classifier, file in ((efficientnet, path), (load_ferplus(), MODEL_PATH)):
+        for classifier in (efficientnet, load_ferplus("tflite"), load_ferplus("keras")):
             spec = classifier.spec
             print(f"{classifier.name} on {device} ({detail}), input {spec}")
             t0 = time.perf_counter()
-            measured = measure(classifier, file, face, args.repeats)
+            measured = measure(classifier, face, args.repeats)
             results[classifier.name] = {
                 "input": "x".join(str(v) for v in (spec.size, spec.size, spec.channels)),
                 "params": measured.pop("params"),
@@ -151,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "device": device,
         "device_detail": detail,
-        "precision": "float32",
+        "precision": "float32 (ferplus-ensemble: int8 weights, LiteRT on CPU)",
         "tensorflow": tf.__version__,
         "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "models": results,

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from facelog.config import Settings
-from inference.classifier import KerasClassifier, load_fer
+from inference.classifier import ModelClassifier, load_fer
 from inference.detect import create_detector
 from inference.evaluation.dataset import iter_samples, load_manifest
 from inference.labels import EMOTIONS, four_class
@@ -30,7 +30,7 @@ RESULTS = Path(__file__).parent / "results"
 FRACTIONS = (0.55, 0.65, 0.75, 0.85, 1.0)
 
 
-def _classifier(name: str) -> KerasClassifier:
+def _classifier(name: str) -> ModelClassifier:
     if name == "ferplus":
         from inference.ferplus_model import load_ferplus
 

@@ -2,7 +2,9 @@
 
     python -m inference.evaluation.ferplus_test [--data ../shared/data/ferplus/ferplus48.npz]
 
-Both models see the same 48×48 FER+ test faces (fer's are resized to its 64×64 input). fer has
+The shipped model is measured in both of its files: ``ferplus.tflite`` (int8 weights, what a
+CPU serves) and ``ferplus.keras`` (float32, what a GPU serves). Every model sees the same 48×48
+FER+ test faces (fer's are resized to its 64×64 input). fer has
 no "contempt" output, so that column is zero for it. Reported as in training: 8-class accuracy
 against the majority vote, macro-F1, and 4-class accuracy on faces whose majority label is one
 of Facelog's four emotions. Writes ``inference/evaluation/results/ferplus-test.json``.
@@ -19,8 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from inference.classifier import KerasClassifier, load_fer
-from inference.ferplus_model import load_ferplus
+from inference.classifier import load_fer
+from inference.ferplus_model import Runtime, load_ferplus
 from inference.labels import FER2013_CLASSES, FERPLUS_CLASSES
 from inference.training.ferplus import DEFAULT_DATA, evaluate_probs, load_splits
 
@@ -37,10 +39,8 @@ FER_AS_FERPLUS = {
 }
 
 
-def _batched(model: KerasClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    return np.concatenate(
-        [np.asarray(model._forward(x[i : i + 256]), np.float32) for i in range(0, len(x), 256)]
-    )
+def _batched(model: Any, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return np.concatenate([model.predict_prepared(x[i : i + 256]) for i in range(0, len(x), 256)])
 
 
 def fer_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -55,8 +55,8 @@ def fer_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return eight
 
 
-def ferplus_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    model = load_ferplus()
+def ferplus_probs(images: npt.NDArray[np.uint8], runtime: Runtime) -> npt.NDArray[np.float32]:
+    model = load_ferplus(runtime)
     x = (images.astype(np.float32) / 255.0)[..., None]
     return _batched(model, x)
 
@@ -68,7 +68,8 @@ def main() -> None:
     test = load_splits(args.data)["test"]
     report: dict[str, Any] = {}
     for name, probs in (
-        ("ferplus", ferplus_probs(test.images)),
+        ("ferplus (tflite, CPU default)", ferplus_probs(test.images, "tflite")),
+        ("ferplus (keras, GPU default)", ferplus_probs(test.images, "keras")),
         ("fer", fer_probs(test.images)),
     ):
         report[name] = evaluate_probs(probs, test.labels)

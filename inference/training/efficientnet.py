@@ -445,7 +445,7 @@ def train(cfg: TrainConfig, resume: bool = True) -> dict[str, Any]:
     """Train (or resume) a run in ``cfg.out``; writes the model, its card and metrics there."""
     import keras
 
-    out, device = start_run(cfg.out, cfg.seed)
+    out, device = start_run(cfg.out, cfg.seed, cpu_precision="float32")
     data = load_data(cfg)
     if len(data.train) == 0 or len(data.valid) == 0:
         raise SystemExit("no training or validation faces left after cleaning (see the report)")

@@ -154,11 +154,11 @@ def test_evaluate_ensemble_with_the_shipped_model(run: Run, tmp_path: Path) -> N
     args += ["--data", str(run.folders), "--cache", str(run.cache), "--out", str(out)]
     assert facelog_main(args) == 0
     report = json.loads((out / "results.json").read_text())
-    assert list(report["models"]) == ["aihub_efficientnetb0", "ferplus-resnet"]
+    assert list(report["models"]) == ["aihub_efficientnetb0", "ferplus-ensemble"]
     ensemble = report["ensemble"]
     assert ensemble["min_agree"] == 2 and ensemble["images"] == 4
     assert 0.0 <= ensemble["hard_share"] <= 1.0
-    for png in (out / "confusion-ensemble.png", out / "confusion-ferplus-resnet.png"):
+    for png in (out / "confusion-ensemble.png", out / "confusion-ferplus-ensemble.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert facelog_main(["evaluate", "ensemble", "--model", model, "--data", "x"]) == 2
 

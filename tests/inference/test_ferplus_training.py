@@ -157,28 +157,96 @@ def test_save_load_round_trip_is_identical(tmp_path: Path) -> None:
     np.testing.assert_allclose(before.sum(axis=1), 1.0, rtol=1e-5)
 
 
-SHIPPED = Path(__file__).resolve().parents[2] / "inference" / "models" / "ferplus.keras"
+MODELS = Path(__file__).resolve().parents[2] / "inference" / "models"
+SHIPPED = MODELS / "ferplus.keras"
+SHIPPED_TFLITE = MODELS / "ferplus.tflite"
 
 
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped FER+ model yet")
-def test_shipped_model_loads_offline_and_is_verified(tmp_path: Path) -> None:
+@pytest.mark.skipif(not SHIPPED_TFLITE.is_file(), reason="no shipped FER+ model yet")
+@pytest.mark.parametrize("runtime", ["tflite", "keras"])
+def test_shipped_model_loads_offline_and_is_verified(tmp_path: Path, runtime: str) -> None:
     from inference import ferplus_model
 
-    classifier = ferplus_model.load_ferplus()
+    classifier = ferplus_model.load_ferplus(runtime)  # type: ignore[arg-type]
     assert classifier.spec.crop == ferplus_model.FERPLUS_CROP
-    assert SHIPPED.stat().st_size <= 20 * 1024 * 1024
+    assert classifier.path.stat().st_size <= 20 * 1024 * 1024
     faces = np.random.default_rng(2).random((3, 224, 224, 3), dtype=np.float32)
     probs = classifier.predict(faces)
     assert probs.shape == (3, len(COLUMNS))
     assert np.all(probs >= 0)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4)
 
-    tampered = tmp_path / "ferplus.keras"
-    shutil.copyfile(SHIPPED, tampered)
+    tampered = tmp_path / classifier.path.name
+    shutil.copyfile(classifier.path, tampered)
     with tampered.open("ab") as handle:
         handle.write(b"\0")
     with pytest.raises(ferplus_model.ModelChecksumError, match="sha256"):
-        ferplus_model.load_ferplus(tampered, ferplus_model.SHA256_PATH)
+        ferplus_model.load_ferplus(runtime, tampered, ferplus_model.SHA256_PATH)  # type: ignore[arg-type]
+
+
+def test_auto_runtime_serves_tflite_on_a_cpu_only_machine() -> None:
+    from inference import ferplus_model
+
+    if ferplus_model.gpu_visible():
+        pytest.skip("this machine has a GPU: auto serves the Keras file")
+    assert ferplus_model.resolve_runtime("auto") == "tflite"
+    with pytest.raises(ValueError, match="runtime"):
+        ferplus_model.resolve_runtime("onnx")  # type: ignore[arg-type]
+
+
+def test_export_ships_one_ensemble_in_two_agreeing_files(tmp_path: Path) -> None:
+    """Two toy runs (both residual widths) → ``ferplus.keras`` + ``ferplus.tflite`` + digests.
+
+    The shipped graph must be the average of each member on the face and on its mirror image
+    (so it answers a face and its mirror identically), and the int8 file must agree with it.
+    """
+    import keras
+
+    from inference import ferplus_model
+    from inference.training import ferplus_export
+
+    data = _toy_npz(tmp_path / "toy.npz", {"train": 128, "valid": 64, "test": 64})
+    runs = []
+    for arch, seed in (("resnet", 1), ("wide_resnet", 2)):
+        out = tmp_path / arch
+        fp.train(
+            fp.TrainConfig(
+                data=str(data), out=str(out), arch=arch, epochs=2, batch_size=32, seed=seed
+            )
+        )
+        runs.append(out)
+    dest = tmp_path / "models"
+    report = ferplus_export.export(runs, dest, data=data)
+
+    sha_lines = (dest / "ferplus.sha256").read_text().splitlines()
+    assert [line.split()[1] for line in sha_lines] == ["ferplus.keras", "ferplus.tflite"]
+    for line in sha_lines:
+        digest, name = line.split()
+        assert ferplus_model.file_sha256(dest / name) == digest
+    assert [m["arch"] for m in report["members"]] == ["resnet", "wide_resnet"]
+    assert report["files"]["ferplus.tflite"]["valid"]["accuracy8"] > 0.8
+
+    x = _toy_npz_valid(data)
+    served = {
+        runtime: ferplus_model.load_ferplus(
+            runtime, dest / f"ferplus.{suffix}", dest / "ferplus.sha256"
+        )
+        for runtime, suffix in (("keras", "keras"), ("tflite", "tflite"))
+    }
+    full = served["keras"].predict_prepared(x)
+    members = [fp.inference_model(run / "best.keras") for run in runs]
+    by_hand = np.mean([m(v, training=False) for m in members for v in (x, x[:, :, ::-1])], axis=0)
+    np.testing.assert_allclose(full, by_hand, atol=1e-5)
+    np.testing.assert_allclose(served["keras"].predict_prepared(x[:, :, ::-1]), full, atol=1e-5)
+    quantised = served["tflite"].predict_prepared(x)
+    assert np.abs(quantised - full).max() < 0.05
+    assert np.mean(quantised.argmax(1) == full.argmax(1)) >= 0.95
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def _toy_npz_valid(data: Path) -> np.ndarray:
+    with np.load(data) as arrays:
+        return (arrays["valid_images"].astype(np.float32) / 255.0)[..., None]
 
 
 @pytest.mark.skipif(
@@ -196,3 +264,11 @@ def test_shipped_model_classifies_ferplus_valid_faces() -> None:
     model = keras.models.load_model(SHIPPED, compile=False)
     metrics = fp.evaluate_probs(fp.predict(model, valid), valid.labels)
     assert metrics["accuracy8"] > 0.6
+
+    from inference.ferplus_model import load_ferplus
+
+    x = (valid.images.astype(np.float32) / 255.0)[..., None]
+    quantised = load_ferplus("tflite").predict_prepared(x)
+    assert fp.evaluate_probs(quantised, valid.labels)["accuracy8"] > 0.6
+    # The CPU's int8 file and the GPU's float32 file are one model: they agree face by face.
+    assert np.mean(quantised.argmax(1) == fp.predict(model, valid).argmax(1)) >= 0.97
