@@ -215,8 +215,8 @@ class TFLiteClassifier(ModelClassifier):
 
     Why: Facelog's FER+ ensemble with int8 weights (dynamic-range quantisation) answers a single
     face several times faster than the same float32 graph through TensorFlow, which is what lets
-    it average several networks and a mirrored view inside the 5 ms budget (inference/README.md),
-    and a CPU-only bot then never imports TensorFlow at all. An interpreter is not thread-safe
+    it average several networks inside the 5 ms budget (inference/README.md), and a CPU-only bot
+    then never imports TensorFlow at all. An interpreter is not thread-safe
     and its tensors are sized for one batch: calls are serialised by a lock, and the input is
     resized only when the batch size changes.
     """

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from inference.classifier import load_fer
-from inference.ferplus_model import Runtime, load_ferplus
+from inference.classifier import ModelClassifier, load_fer
+from inference.ferplus_model import load_ferplus
 from inference.labels import FER2013_CLASSES, FERPLUS_CLASSES
 from inference.training.ferplus import DEFAULT_DATA, evaluate_probs, load_splits
 
@@ -39,7 +39,7 @@ FER_AS_FERPLUS = {
 }
 
 
-def _batched(model: Any, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+def _batched(model: ModelClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.concatenate([model.predict_prepared(x[i : i + 256]) for i in range(0, len(x), 256)])
 
 
@@ -55,8 +55,8 @@ def fer_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return eight
 
 
-def ferplus_probs(images: npt.NDArray[np.uint8], runtime: Runtime) -> npt.NDArray[np.float32]:
-    model = load_ferplus(runtime)
+def ferplus_probs(model: ModelClassifier, images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """A FER+-input model's 8 probabilities for FER+'s own 48×48 gray faces (no crop/resize)."""
     x = (images.astype(np.float32) / 255.0)[..., None]
     return _batched(model, x)
 
@@ -68,8 +68,8 @@ def main() -> None:
     test = load_splits(args.data)["test"]
     report: dict[str, Any] = {}
     for name, probs in (
-        ("ferplus (tflite, CPU default)", ferplus_probs(test.images, "tflite")),
-        ("ferplus (keras, GPU default)", ferplus_probs(test.images, "keras")),
+        ("ferplus (tflite, CPU default)", ferplus_probs(load_ferplus("tflite"), test.images)),
+        ("ferplus (keras, GPU default)", ferplus_probs(load_ferplus("keras"), test.images)),
         ("fer", fer_probs(test.images)),
     ):
         report[name] = evaluate_probs(probs, test.labels)

@@ -31,11 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from inference.evaluation.ferplus_test import ferplus_probs
 from inference.ferplus_model import (
     FERPLUS_SPEC,
     MODEL_PATH,
     SHA256_PATH,
     TFLITE_PATH,
+    Runtime,
     file_sha256,
     load_ferplus,
 )
@@ -85,8 +87,8 @@ def latency_ms(classifier: Any, repeats: int = 300) -> dict[str, float]:
     """Batch-1 and batch-32 time of the served model on prepared input (no crop/resize)."""
     out: dict[str, float] = {}
     rng = np.random.default_rng(0)
+    spec = FERPLUS_SPEC
     for batch in (1, 32):
-        spec = FERPLUS_SPEC
         x = rng.random((batch, spec.size, spec.size, spec.channels), dtype=np.float32)
         for _ in range(20):
             classifier.predict_prepared(x)
@@ -101,15 +103,6 @@ def latency_ms(classifier: Any, repeats: int = 300) -> dict[str, float]:
         else:
             out["batch32_faces_per_s"] = round(32 / (statistics.median(times) / 1000), 1)
     return out
-
-
-def _valid_report(classifier: Any, data: Path) -> dict[str, Any]:
-    valid = load_splits(data)["valid"]
-    x = (valid.images.astype(np.float32) / 255.0)[..., None]
-    probs = np.concatenate(
-        [classifier.predict_prepared(x[i : i + 256]) for i in range(0, len(x), 256)]
-    )
-    return evaluate_probs(probs, valid.labels)
 
 
 def export(
@@ -146,16 +139,18 @@ def export(
         "flip": flip,
         "files": {},
     }
+    valid = load_splits(data)["valid"] if data.is_file() else None
     outputs = {}
-    for runtime, path in (("keras", keras_path), ("tflite", tflite_path)):
+    files: tuple[tuple[Runtime, Path], ...] = (("keras", keras_path), ("tflite", tflite_path))
+    for runtime, path in files:
         size_mb = path.stat().st_size / 1e6
         if size_mb > MAX_FILE_MB:
             raise SystemExit(f"{path} is {size_mb:.1f} MB: over the {MAX_FILE_MB:.0f} MB budget")
-        classifier = load_ferplus(runtime, path, sha_path)  # type: ignore[arg-type]
+        classifier = load_ferplus(runtime, path, sha_path)
         entry: dict[str, Any] = {"mb": round(size_mb, 2), "sha256": file_sha256(path)}
-        if data.is_file():
-            valid = _valid_report(classifier, data)
-            entry["valid"] = {k: valid[k] for k in ("accuracy8", "accuracy4", "macro_f1_8")}
+        if valid is not None:
+            scores = evaluate_probs(ferplus_probs(classifier, valid.images), valid.labels)
+            entry["valid"] = {k: scores[k] for k in ("accuracy8", "accuracy4", "macro_f1_8")}
         entry["latency"] = latency_ms(classifier)
         report["files"][path.name] = entry
         probe = np.random.default_rng(1).random((64, 48, 48, 1), dtype=np.float32)
