@@ -3,15 +3,19 @@ running against the fake Telegram Bot API server, driven by scripted users."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from telegram.ext import Application
 
 from bot.app import build_application
 from facelog.anna import Anna, AnnaConfig
 from facelog.config import Settings
 from facelog.diary import DiaryService
+from facelog.followups import CommentFollowups, FollowupPolicy
 from facelog.voice import Voice
 from inference.pipeline import FacePipeline
 from storage import Repository
@@ -43,6 +47,45 @@ def voice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Voice]:
     yield loaded
 
 
+@dataclass
+class Served:
+    """What :func:`serve_bot` started: the diary service and the running Application."""
+
+    diary: DiaryService
+    app: Application  # type: ignore[type-arg]
+    followups: CommentFollowups | None = None
+
+
+@contextlib.asynccontextmanager
+async def serve_bot(
+    fake: FakeTelegram,
+    repo: Repository,
+    pipeline: FacePipeline,
+    *,
+    config: AnnaConfig | None = None,
+    followup_policy: FollowupPolicy | None = None,
+    raise_errors: bool = True,
+    **options: Any,
+) -> AsyncIterator[Served]:
+    """The Application ``facelog run`` assembles (Anna offline unless ``config`` names a
+    server), polling ``fake``; ``options`` go to :func:`bot.app.build_application` (voice,
+    guard, rate limiter …), and ``followup_policy`` replaces the standard late-comment policy.
+    Every suite that drives the real bot starts it here."""
+    async with Anna(config) as anna:
+        diary = DiaryService(repo, pipeline, anna)
+        followups = CommentFollowups(diary, followup_policy) if followup_policy else None
+        app = build_application(
+            fake.token,
+            diary,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            followups=followups,
+            **options,
+        )
+        async with running_application(app, fake, raise_errors=raise_errors):
+            yield Served(diary, app, followups)
+
+
 async def _running(
     fake: FakeTelegram,
     repo: Repository,
@@ -50,17 +93,8 @@ async def _running(
     config: AnnaConfig | None,
     voice: Voice | None = None,
 ) -> AsyncIterator[Rig]:
-    async with Anna(config) as anna:
-        diary = DiaryService(repo, pipeline, anna)
-        app = build_application(
-            fake.token,
-            diary,
-            base_url=fake.base_url,
-            base_file_url=fake.base_file_url,
-            voice=voice,
-        )
-        async with running_application(app, fake):
-            yield Rig(fake, diary, repo, voice)
+    async with serve_bot(fake, repo, pipeline, config=config, voice=voice) as served:
+        yield Rig(fake, served.diary, repo, voice)
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.resilience import ResilientRateLimiter
-from facelog.anna import Anna, AnnaConfig
+from facelog.anna import AnnaConfig
 from facelog.diary import DiaryService
 from facelog.followups import CommentFollowups, FollowupPolicy
 from facelog.voice import Voice
@@ -26,10 +25,10 @@ from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.anna.conftest import fake_llm
 from tests.anna.fake_llm import FakeLLM, fast_config
-from tests.bot.conftest import voice
+from tests.bot.conftest import serve_bot, voice
 from tests.telegram.driver import TelegramUser
 from tests.telegram.fake_server import BotCall, FakeTelegram
-from tests.telegram.fixtures import fake_telegram, running_application
+from tests.telegram.fixtures import fake_telegram
 
 __all__ = ["fake_llm", "fake_telegram", "voice"]
 
@@ -71,20 +70,18 @@ async def running_bot(
 ) -> AsyncIterator[Bot]:
     """The bot as ``facelog run`` assembles it; ``raise_errors`` fails the test on any
     exception a handler raised (turn it off where a fault is expected to reach the handler)."""
-    async with Anna(config) as anna:
-        diary = DiaryService(repo, pipeline, anna)
-        followups = CommentFollowups(diary, policy)
-        app = build_application(
-            fake.token,
-            diary,
-            base_url=fake.base_url,
-            base_file_url=fake.base_file_url,
-            voice=voice,
-            followups=followups,
-            rate_limiter=ResilientRateLimiter(backoff_base_s=0.05, backoff_max_s=0.2),
-        )
-        async with running_application(app, fake, raise_errors=raise_errors):
-            yield Bot(fake, diary, repo, followups, app, llm)
+    async with serve_bot(
+        fake,
+        repo,
+        pipeline,
+        config=config,
+        followup_policy=policy,
+        raise_errors=raise_errors,
+        voice=voice,
+        rate_limiter=ResilientRateLimiter(backoff_base_s=0.05, backoff_max_s=0.2),
+    ) as served:
+        assert served.followups is not None
+        yield Bot(fake, served.diary, repo, served.followups, served.app, llm)
 
 
 @pytest.fixture

@@ -13,16 +13,13 @@ from cryptography.fernet import Fernet
 from gridfs import AsyncGridFSBucket
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.guard import Guard, Limits
-from facelog.anna import Anna
-from facelog.diary import DiaryService
 from facelog.voice import Voice
 from inference.pipeline import FacePipeline
 from storage import Cipher, Repository
-from tests.bot.conftest import Rig, voice
+from tests.bot.conftest import Rig, serve_bot, voice
 from tests.telegram.fake_server import FakeTelegram
-from tests.telegram.fixtures import fake_telegram, running_application, wait_idle
+from tests.telegram.fixtures import fake_telegram, wait_idle
 
 __all__ = ["fake_telegram", "voice"]
 
@@ -50,18 +47,8 @@ async def run_bot(
 ) -> AsyncIterator[AppRig]:
     """The real Application (offline Anna) on ``repo``, with the guard configured as given."""
     guard = Guard(repo, limits, **({"clock": clock} if clock else {}))
-    async with Anna(None) as anna:
-        diary = DiaryService(repo, pipeline, anna)
-        app = build_application(
-            fake.token,
-            diary,
-            base_url=fake.base_url,
-            base_file_url=fake.base_file_url,
-            voice=voice,
-            guard=guard,
-        )
-        async with running_application(app, fake):
-            yield AppRig(fake, diary, repo, voice, app)
+    async with serve_bot(fake, repo, pipeline, voice=voice, guard=guard) as served:
+        yield AppRig(fake, served.diary, repo, voice, served.app)
 
 
 OpenRepo = Callable[..., Awaitable[Repository]]
