@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -238,6 +238,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.rest and args.rest[0] == "realfaces":
+        from inference.evaluation import realfaces
+
+        return realfaces.main(args.rest[1:])
     if args.rest and args.rest[0] in ("aihub", "ensemble"):
         from inference.evaluation import ensemble
 
@@ -245,6 +249,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from inference.evaluation import accuracy
 
     return accuracy.main(args.rest)
+
+
+def _module_main(module: str) -> Callable[[argparse.Namespace], int]:
+    """A subcommand that hands its arguments to ``module.main`` (imported only when run)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(importlib.import_module(module).main(args.rest))
+
+    return run
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -272,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     def pipeline_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--detector", choices=["seed", "dlib", "mtcnn"], help="face detector")
         p.add_argument(
-            "--classifier", choices=["ferplus", "fer", "keras"], help="emotion classifier"
+            "--classifier",
+            choices=["realface", "lite0", "ferplus", "fer", "keras"],
+            help="emotion classifier",
         )
 
     run = sub.add_parser("run", help="run the Telegram bot (the demo when no token is set)")
@@ -323,6 +340,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_cli(train_sub)
     add_export_cli(train_sub)
     efficientnet.add_cli(train_sub)
+    for trainer, module, helptext in (
+        (
+            "realfaces",
+            "inference.training.realfaces",
+            "fine-tune ImageNet EfficientNet-Lite0 on real faces and FER+ (--help for options)",
+        ),
+        (
+            "export-lite0",
+            "inference.training.lite0_export",
+            "ship a Lite0 run into the package (int8 LiteRT + Keras, sha256)",
+        ),
+    ):
+        passthrough = train_sub.add_parser(trainer, help=helptext, add_help=False)
+        passthrough.add_argument("rest", nargs=argparse.REMAINDER)
+        passthrough.set_defaults(func=_module_main(module))
 
     evaluate = sub.add_parser(
         "evaluate",
@@ -348,7 +380,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Subcommands that own their options (``rest``) take everything after their name, options
+    # included, which argparse's REMAINDER does not do when the first one starts with "-".
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if not hasattr(args, "rest"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = [*args.rest, *unknown]
     configure_logging(logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))

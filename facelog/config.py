@@ -14,7 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DetectorName = Literal["seed", "dlib", "mtcnn"]
-ClassifierName = Literal["ferplus", "fer", "keras"]
+ClassifierName = Literal["realface", "lite0", "ferplus", "fer", "keras"]
 
 
 class Settings(BaseSettings):

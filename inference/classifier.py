@@ -29,6 +29,7 @@ from inference.labels import (
     FER2013_TO_FACELOG,
     FERPLUS_CLASSES,
     FERPLUS_TO_FACELOG,
+    OTHER,
     Emotion,
     mapping_matrix,
 )
@@ -92,8 +93,8 @@ def prepare(faces: Faces, spec: InputSpec) -> Faces:
 def table_for(classes: Sequence[str]) -> Mapping[str, Emotion]:
     """The mapping for a model's class names: Facelog's own, FER2013's or FER+'s."""
     own = {e.value: e for e in EMOTIONS}
-    if set(classes) <= set(own):
-        return own
+    if set(classes) <= {*own, OTHER}:
+        return own  # ``other`` is not in the table: mapping_matrix sends it to the last column
     if set(classes) <= set(FER2013_CLASSES):
         return FER2013_TO_FACELOG
     if set(classes) <= set(FERPLUS_CLASSES):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,14 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from inference.align import Aligned, align_face
-from inference.classifier import EmotionClassifier, KerasClassifier, load_fer
-from inference.detect import Box, FaceDetector, Landmarks, create_detector
-from inference.image import ImageError, decode_image
+from inference.align import EYE_DISTANCE, SIZE, Aligned, align_face
+from inference.classifier import EmotionClassifier, KerasClassifier
+from inference.detect import Box, FaceDetector, Landmarks, create_detector, eye_distance, scaled
+from inference.image import DETECT_DECODE_SIDE, ImageError, decode_image
 from inference.labels import EMOTIONS, Emotion, four_class
 
 if TYPE_CHECKING:
     from facelog.config import Settings
+    from inference.ferplus_model import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +127,30 @@ class _Located:
     faces: int
     image_size: tuple[int, int]
     timings: Timings
+    #: Every face found, largest first (the first is the one classified).
+    boxes: tuple[Box, ...] = ()
+
+
+#: Classifiers that ship with Facelog, by the name ``FACELOG_CLASSIFIER`` takes.
+BUILT_IN_CLASSIFIERS: tuple[str, ...] = ("realface", "lite0", "ferplus", "fer")
+
+
+def named_classifier(name: str, runtime: Runtime = "auto") -> EmotionClassifier:
+    """A classifier that ships with Facelog; ``runtime`` picks LiteRT or Keras where both exist."""
+    if name == "realface":
+        from inference.realface_model import load_realface
+
+        return load_realface(runtime)
+    if name in ("lite0", "ferplus", "fer"):
+        from inference.realface_model import load_member
+
+        return load_member(name, runtime)
+    raise ValueError(f"unknown classifier {name!r}: one of {BUILT_IN_CLASSIFIERS}")
 
 
 def load_classifier(settings: Settings) -> EmotionClassifier:
-    if settings.classifier == "ferplus":
-        from inference.ferplus_model import load_ferplus
-
-        return load_ferplus(settings.classifier_runtime)
-    if settings.classifier == "fer":
-        return load_fer()
+    if settings.classifier in BUILT_IN_CLASSIFIERS:
+        return named_classifier(settings.classifier, settings.classifier_runtime)
     if settings.classifier_path is None:
         raise ValueError("FACELOG_CLASSIFIER=keras needs FACELOG_CLASSIFIER_PATH (a Keras model)")
     return KerasClassifier(
@@ -183,10 +200,27 @@ class FacePipeline:
     def locate(self, data: bytes) -> _Located:
         """Decode, detect and align (the CPU stages); raises :class:`ImageError` on bad input."""
         t0 = time.perf_counter()
-        decoded = decode_image(data)
+        # Big JPEGs are decoded at a reduced scale first (much cheaper); a face that turns out
+        # too small there for alignment gets a fuller decode below.
+        decoded = decode_image(data, min_side=DETECT_DECODE_SIDE)
         t1 = time.perf_counter()
         faces = self.detector.detect(decoded.rgb)
         t2 = time.perf_counter()
+        wanted = EYE_DISTANCE * SIZE  # inter-eye distance in the aligned frame
+        eyes = eye_distance(faces[0].landmarks) if faces else wanted
+        if decoded.reduced and eyes < wanted:
+            reduced_side = max(decoded.rgb.shape[:2])
+            fuller = decode_image(data, min_side=math.ceil(reduced_side * wanted / max(eyes, 1.0)))
+            factor = max(fuller.rgb.shape[:2]) / reduced_side
+            if factor > 1.0:
+                faces = [scaled(face, factor) for face in faces]
+                refine = getattr(self.detector, "refine", None)
+                if refine is not None:
+                    faces[0] = refine(fuller.rgb, faces[0])
+                decoded = fuller
+            t3 = time.perf_counter()
+            t1 += t3 - t2  # the second decode and the landmark refit count as decoding
+            t2 = t3
         height, width = decoded.rgb.shape[:2]
         if not faces:
             timings = Timings(decode=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3)
@@ -196,7 +230,13 @@ class FacePipeline:
         t3 = time.perf_counter()
         timings = Timings(decode=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3, align=(t3 - t2) * 1e3)
         return _Located(
-            largest.box, largest.landmarks, aligned, len(faces), (width, height), timings
+            largest.box,
+            largest.landmarks,
+            aligned,
+            len(faces),
+            (width, height),
+            timings,
+            tuple(face.box for face in faces),
         )
 
     def analyze_sync(self, data: bytes) -> Analysis:

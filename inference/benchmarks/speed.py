@@ -88,7 +88,9 @@ async def throughput(pipeline: FacePipeline, photo: bytes, concurrency: int, tot
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--detector", default="dlib", choices=["dlib", "seed", "mtcnn"])
-    parser.add_argument("--classifier", default=None, choices=["ferplus", "fer", "keras"])
+    parser.add_argument(
+        "--classifier", default=None, choices=["realface", "lite0", "ferplus", "fer", "keras"]
+    )
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
     overrides = {"detector": args.detector} | (
