@@ -400,18 +400,27 @@ def evaluate_probs(probs: F32, labels: I64) -> dict[str, Any]:
     pred8 = np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
     cm8 = confusion(labels, pred8, len(FERPLUS_CLASSES))
     mapping = mapping_matrix(FERPLUS_CLASSES, FERPLUS_TO_FACELOG)
-    label_columns = np.argmax(mapping[labels], axis=1)
-    in_four = label_columns < len(EMOTIONS)
-    five = probs[in_four] @ mapping
-    pred4 = np.asarray(np.argmax(four_class(five), axis=1), dtype=np.int64)
-    true4 = np.asarray(label_columns[in_four], dtype=np.int64)
-    cm4 = confusion(true4, pred4, len(EMOTIONS))
     return {
         "images": len(labels),
         "accuracy8": float((pred8 == labels).mean()) if len(labels) else 0.0,
         "macro_f1_8": macro_f1(cm8),
         "confusion8": cm8.tolist(),
         "classes8": list(FERPLUS_CLASSES),
+        **evaluate_five(np.asarray(probs @ mapping, dtype=np.float32), labels),
+    }
+
+
+def evaluate_five(five: F32, labels: I64) -> dict[str, Any]:
+    """The 4-class half of :func:`evaluate_probs`, for any model with Facelog's five columns
+    (the real-face models have no 8-class output): faces whose FER+ majority is one of the four
+    emotions, predicted by the renormalised four emotion columns."""
+    mapping = mapping_matrix(FERPLUS_CLASSES, FERPLUS_TO_FACELOG)
+    label_columns = np.argmax(mapping[labels], axis=1)
+    in_four = label_columns < len(EMOTIONS)
+    pred4 = np.asarray(np.argmax(four_class(five[in_four]), axis=1), dtype=np.int64)
+    true4 = np.asarray(label_columns[in_four], dtype=np.int64)
+    cm4 = confusion(true4, pred4, len(EMOTIONS))
+    return {
         "images4": int(in_four.sum()),
         "accuracy4": float((pred4 == true4).mean()) if len(true4) else 0.0,
         "macro_f1_4": macro_f1(cm4),

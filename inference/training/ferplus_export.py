@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from inference.classifier import InputSpec
 from inference.evaluation.ferplus_test import ferplus_probs
 from inference.ferplus_model import (
     FERPLUS_SPEC,
@@ -83,11 +84,12 @@ def to_tflite(model: Any) -> bytes:
     return bytes(converter.convert())
 
 
-def latency_ms(classifier: Any, repeats: int = 300) -> dict[str, float]:
+def latency_ms(
+    classifier: Any, repeats: int = 300, spec: InputSpec = FERPLUS_SPEC
+) -> dict[str, float]:
     """Batch-1 and batch-32 time of the served model on prepared input (no crop/resize)."""
     out: dict[str, float] = {}
     rng = np.random.default_rng(0)
-    spec = FERPLUS_SPEC
     for batch in (1, 32):
         x = rng.random((batch, spec.size, spec.size, spec.channels), dtype=np.float32)
         for _ in range(20):
