@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # Face pipeline (inference/README.md explains the choices).
     detector: DetectorName = "dlib"
     detect_max_side: int = Field(default=640, ge=160, le=4096)
-    classifier: ClassifierName = "ferplus"
+    classifier: ClassifierName = "realface"
     # FER+ model runtime: auto = LiteRT (int8 weights) on CPU, Keras/TensorFlow on a GPU.
     classifier_runtime: Literal["auto", "keras", "tflite"] = "auto"
     classifier_path: Path | None = None

@@ -94,8 +94,8 @@ def _resized(image: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8
     return np.asarray(cv2.resize(image, size, interpolation=interpolation), dtype=np.uint8)
 
 
-def _iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0 when they do not touch)."""
     x0, y0 = max(a.x, b.x), max(a.y, b.y)
     x1, y1 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
     inter = max(0, x1 - x0) * max(0, y1 - y0)
@@ -287,7 +287,7 @@ class DlibDetector:
         best, best_overlap = (box, score), 0.3
         for found, found_score in self._scan(np.ascontiguousarray(gray[y0:y1, x0:x1]), scale):
             moved = Box(found.x + x0, found.y + y0, found.width, found.height)
-            overlap = _iou(moved, box)
+            overlap = iou(moved, box)
             if overlap > best_overlap:
                 best, best_overlap = (moved, found_score), overlap
         return best

@@ -93,18 +93,39 @@ def resolve_runtime(runtime: Runtime) -> Literal["keras", "tflite"]:
     return runtime
 
 
-def load_ferplus(
-    runtime: Runtime = "auto", path: Path | None = None, sha_path: Path = SHA256_PATH
+def load_shipped(
+    runtime: Runtime,
+    files: tuple[Path, Path],
+    sha_path: Path,
+    classes: tuple[str, ...],
+    spec: InputSpec,
+    name: str,
+    path: Path | None = None,
 ) -> ModelClassifier:
-    """Facelog's default classifier, after checking the file's sha256.
+    """One of Facelog's own models from its ``(keras, tflite)`` files, after the sha256 check.
 
-    ``auto`` serves the float32 Keras file on a GPU and the int8-weight TFLite file on a CPU;
-    ``path`` overrides the file (its name must be listed in ``sha_path``).
+    ``auto`` serves the Keras file on a GPU and the int8-weight TFLite file on a CPU; ``path``
+    overrides the file (its name must be listed in ``sha_path``).
     """
     chosen = resolve_runtime(runtime)
     if path is None:
-        path = MODEL_PATH if chosen == "keras" else TFLITE_PATH
+        path = files[0] if chosen == "keras" else files[1]
     verify(path, sha_path)
     if chosen == "keras":
-        return KerasClassifier(path, FERPLUS_CLASSES, FERPLUS_SPEC, name=f"{FERPLUS_NAME}-keras")
-    return TFLiteClassifier(path, FERPLUS_CLASSES, FERPLUS_SPEC, name=FERPLUS_NAME)
+        return KerasClassifier(path, classes, spec, name=f"{name}-keras")
+    return TFLiteClassifier(path, classes, spec, name=name)
+
+
+def load_ferplus(
+    runtime: Runtime = "auto", path: Path | None = None, sha_path: Path = SHA256_PATH
+) -> ModelClassifier:
+    """The FER+ ensemble (a member of the default classifier, selectable alone)."""
+    return load_shipped(
+        runtime,
+        (MODEL_PATH, TFLITE_PATH),
+        sha_path,
+        FERPLUS_CLASSES,
+        FERPLUS_SPEC,
+        FERPLUS_NAME,
+        path,
+    )

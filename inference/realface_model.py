@@ -27,12 +27,10 @@ from inference.classifier import (
     EmotionClassifier,
     Faces,
     InputSpec,
-    KerasClassifier,
     ModelClassifier,
     Probs,
-    TFLiteClassifier,
 )
-from inference.ferplus_model import MODELS_DIR, Runtime, resolve_runtime, verify
+from inference.ferplus_model import MODELS_DIR, Runtime, load_shipped
 from inference.labels import COLUMNS
 
 LITE0_KERAS = MODELS_DIR / "lite0.keras"
@@ -41,9 +39,10 @@ LITE0_SHA256 = MODELS_DIR / "lite0.sha256"
 #: Members, their weights and the class bias, as chosen on ``val`` (written by the selection).
 RECIPE_PATH = MODELS_DIR / "realface.json"
 
-#: Lite0 sees the same tight crop as the FER+ nets (0.85 of the aligned frame) at 112 px, gray
-#: replicated to RGB inside the model, pixels 0..255 (ImageNet normalisation is in the graph).
-LITE0_SPEC = InputSpec(size=112, channels=1, value_range="0..255", crop=0.85)
+#: Lite0 sees the same tight crop as the FER+ nets (0.85 of the aligned frame) at 112 px, in
+#: colour, pixels 0..255 (ImageNet normalisation is in the graph). The colour run beat the gray
+#: one inside the combination (inference/README.md, "Choosing the real-face model").
+LITE0_SPEC = InputSpec(size=112, channels=3, value_range="0..255", crop=0.85)
 LITE0_NAME = "lite0-realfaces"
 
 
@@ -51,13 +50,9 @@ def load_lite0(
     runtime: Runtime = "auto", path: Path | None = None, sha_path: Path = LITE0_SHA256
 ) -> ModelClassifier:
     """The fine-tuned Lite0 alone (five columns: four emotions + other)."""
-    chosen = resolve_runtime(runtime)
-    if path is None:
-        path = LITE0_KERAS if chosen == "keras" else LITE0_TFLITE
-    verify(path, sha_path)
-    if chosen == "keras":
-        return KerasClassifier(path, COLUMNS, LITE0_SPEC, name=f"{LITE0_NAME}-keras")
-    return TFLiteClassifier(path, COLUMNS, LITE0_SPEC, name=LITE0_NAME)
+    return load_shipped(
+        runtime, (LITE0_KERAS, LITE0_TFLITE), sha_path, COLUMNS, LITE0_SPEC, LITE0_NAME, path
+    )
 
 
 @dataclass(frozen=True)
@@ -114,7 +109,7 @@ class CombinedClassifier:
             raise ValueError("one classifier per recipe member")
         self.members = tuple(members)
         self.recipe = recipe
-        self.name = "realface(" + "+".join(recipe.members) + ")"
+        self.name = "realface-" + "-".join(recipe.members)
         self.device = getattr(self.members[0], "device", "CPU")
 
     def predict(self, faces: Faces) -> Probs:

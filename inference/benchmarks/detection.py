@@ -39,14 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from inference.detect import Box, DetectedFace, FaceDetector, create_detector
+from inference.detect import Box, DetectedFace, FaceDetector, create_detector, iou
 from inference.evaluation.dataset import NOFACE, iter_samples
 from inference.evaluation.dataset import load_manifest as load_evalset
 from inference.evaluation.realfaces import (
     MATCH_IOU,
     SPLITS,
     RealFace,
-    iou,
     load_manifest,
     read_bytes,
     require_root,

@@ -80,7 +80,7 @@ def realface_five(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     scores = []
     for member in recipe.members:
         if member == "lite0":
-            x = ferplus_inputs(images, LITE0_SPEC.size).astype(np.float32)
+            x = ferplus_inputs(images, LITE0_SPEC.size, LITE0_SPEC.channels).astype(np.float32)
             scores.append(_batched(load_lite0("tflite"), x))
         elif member == "ferplus":
             scores.append(ferplus_probs(load_ferplus("tflite"), images) @ to_five)

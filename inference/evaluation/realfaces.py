@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inference.align import align_face, to_uint8
-from inference.detect import Box, Landmarks
+from inference.detect import Box, Landmarks, iou
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Where the data lies beside a checkout (``../shared/data/realfaces``); ``FACELOG_REALFACES``
@@ -125,15 +125,6 @@ def read_rgb(face: RealFace, root: Path | None = None) -> npt.NDArray[np.uint8]:
 def read_bytes(face: RealFace, root: Path | None = None) -> bytes:
     """The photo's file, as the bot would receive it."""
     return (require_root(root) / face.path).read_bytes()
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes (0 when they do not touch)."""
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    union = a.area + b.area - inter
-    return inter / union if union > 0 else 0.0
 
 
 #: A detected face "is" the labelled one at this overlap (the issue's definition).

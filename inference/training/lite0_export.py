@@ -74,7 +74,8 @@ def export(run: Path, dest: Path = PACKAGE_MODELS, results: Path = RESULTS) -> d
             entry[name] = {k: metrics[k] for k in ("accuracy", "macro_f1")}
         entry["latency"] = latency_ms(classifier, spec=LITE0_SPEC)
         report["files"][path.name] = entry
-        probe = np.random.default_rng(1).uniform(0, 255, (16, 112, 112, 1)).astype(np.float32)
+        shape = (16, LITE0_SPEC.size, LITE0_SPEC.size, LITE0_SPEC.channels)
+        probe = np.random.default_rng(1).uniform(0, 255, shape).astype(np.float32)
         outputs[runtime] = classifier.predict_prepared(probe)
     report["max_abs_diff_keras_tflite"] = round(
         float(np.abs(outputs["keras"] - outputs["tflite"]).max()), 5

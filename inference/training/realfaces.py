@@ -1,6 +1,8 @@
 """Fine-tune ImageNet EfficientNet-Lite0 on real faces (realfaces ``train``) and FER+ together.
 
-    facelog train realfaces --out runs/lite0/r1 [--epochs 8] [--size 112] [--smoke]
+    facelog train realfaces --out runs/lite0/r2 [--color rgb|gray] [--epochs 10] [--smoke]
+
+The defaults are the recipe of the shipped ``lite0`` (inference/README.md, its model card).
 
 Why this recipe (inference/README.md, model card "lite0"):
 
@@ -19,12 +21,13 @@ Why this recipe (inference/README.md, model card "lite0"):
   real photos teach the look of real photos (colour, blur, pose, framing).
 - **The product's own framing**: real faces are aligned by the pipeline's code in their
   labelled box and cut at the model's crop (0.85 of the aligned frame, FER's tight framing), so
-  FER+ crops and real crops show the face at the same scale; everything is grayscale (FER+ and
-  the lab sets are gray, many real photos too), replicated to the three channels ImageNet wants.
+  FER+ crops and real crops show the face at the same scale. Colour by measurement: the RGB
+  run (FER+ and gray photos replicated to three channels, a quarter of the real faces shown
+  gray each epoch) combined better with the FER+ nets than an all-gray run.
 - **Chosen on val**: each epoch is scored on ``val`` and ``val_lab`` (4-class accuracy); the
   best ``val`` epoch is kept. Test sets are never read here.
 
-Outputs in ``--out``: ``model.keras`` (float32, takes the pipeline's gray crop 0..255),
+Outputs in ``--out``: ``model.keras`` (float32, takes the pipeline's crop 0..255),
 ``model.tflite`` (int8 weights, the CPU runtime), ``history.json`` (every epoch), ``run.json``
 (the whole record: data counts, timings, the chosen epoch, agreement of the two files) and
 ``scores-val.npy`` / ``scores-val_lab.npy`` (5-column scores, for ensemble selection).
@@ -72,20 +75,20 @@ class TrainConfig:
     crop: float = CROP
     #: Stages 1..frozen_through stay at their ImageNet weights; the rest train.
     frozen_through: int = 3
-    epochs: int = 8
+    epochs: int = 10
     batch_size: int = 64
-    learning_rate: float = 1e-3
+    learning_rate: float = 5e-4
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
     #: FER+ faces drawn (without replacement) for each epoch, beside every real face.
-    ferplus_per_epoch: int = 12000
+    ferplus_per_epoch: int = 4000
     dropout: float = 0.3
     #: ``gray`` (replicated to RGB inside the model) or ``rgb``; rgb runs also see a gray copy
     #: of a quarter of the real faces each epoch, as many real photos are gray.
-    color: str = "gray"
+    color: str = "rgb"
     #: FER+ faces whose frozen features are cached (a random subset when smaller than FER+).
-    ferplus_cached: int = 1_000_000
-    seed: int = 1
+    ferplus_cached: int = 10_000
+    seed: int = 2
     smoke: bool = False
 
     @property
