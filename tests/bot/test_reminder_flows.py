@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from facelog.diary import utc_now
 from facelog.domain import Month
 from inference.labels import Emotion
 
@@ -108,7 +107,11 @@ async def test_forged_reminder_buttons_are_refused(rig: Rig) -> None:
 async def test_summary_on_demand_shows_the_months_numbers(rig: Rig) -> None:
     user = rig.user(language_code="ko")
     await onboard(user, "민지")
-    this_month = Month.of(utc_now().date())
+    account = await rig.repo.get_account(user.id)
+    assert account is not None
+    # "This month" is the person's month (their time zone, the diary's clock), as the bot
+    # reckons it: from 15:00 UTC on a month's last day Seoul is already in the next month.
+    this_month = Month.of(rig.diary.today(account))
     days = [this_month.first_day.replace(day=d) for d in (1, 2, 3)]
     for day, emotion in zip(days, (Emotion.HAPPY, Emotion.HAPPY, Emotion.SADNESS), strict=True):
         await write(rig, user.id, day, emotion, "오늘")
