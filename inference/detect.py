@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from inference.image import RGB
+from inference.image import RGB, resized
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +76,8 @@ class FaceDetector(Protocol):
 
 
 def _downscale(rgb: RGB, max_side: int) -> tuple[RGB, float]:
-    height, width = rgb.shape[:2]
-    scale = min(1.0, max_side / max(height, width))
-    if scale >= 1.0:
-        return rgb, 1.0
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8), scale
-
-
-def _resized(image: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8]:
-    """``image`` scaled by ``scale``: area averaging to shrink, bilinear to enlarge."""
-    if scale == 1.0:
-        return image
-    height, width = image.shape[:2]
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-    return np.asarray(cv2.resize(image, size, interpolation=interpolation), dtype=np.uint8)
+    scale = min(1.0, max_side / max(rgb.shape[:2]))
+    return resized(rgb, scale), scale
 
 
 def iou(a: Box, b: Box) -> float:
@@ -257,7 +243,7 @@ class DlibDetector:
         self, gray: npt.NDArray[np.uint8], scale: float, min_score: float = MIN_SCORE
     ) -> list[tuple[Box, float]]:
         """HOG on ``gray`` resized by ``scale``: boxes in ``gray``'s pixels, with scores."""
-        scanned = _resized(gray, scale)
+        scanned = resized(gray, scale)
         rects, scores, _ = self._hog().run(scanned, self.upsample, min_score)
         height, width = gray.shape[:2]
         hits = []
@@ -361,7 +347,7 @@ class DlibDetector:
         assert self.cnn_side is not None
         height, width = gray.shape[:2]
         scale = self.cnn_side / max(height, width)
-        found = self._cnn()(np.ascontiguousarray(_resized(rgb, scale)), 0)
+        found = self._cnn()(np.ascontiguousarray(resized(rgb, scale)), 0)
         dx, dy = self.CNN_BOX_SHIFT
         faces = []
         for hit in found:

@@ -42,8 +42,12 @@ FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP"})
 DETECT_DECODE_SIDE = 1024
 #: libjpeg can decode at 1/2, 1/4 or 1/8 scale for a fraction of the cost (it skips most of
 #: the inverse DCT); OpenCV's flags for each.
-_REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
-_REDUCED_FLAGS[8] = cv2.IMREAD_REDUCED_COLOR_8
+_REDUCED_FLAGS = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
 #: EXIF orientation tag.
 _ORIENTATION = 0x0112
 
@@ -124,7 +128,7 @@ def decode_image(
             if array is None:
                 array = _decode_pillow(image, fmt, animated, denominator)
             if max(array.shape[:2]) > work_side:
-                array = _fit(array, work_side)
+                array = resized(array, work_side / max(array.shape[:2]))
             reduced = max(array.shape[:2]) < min(max(width, height), work_side)
     except ImageError:
         raise
@@ -234,12 +238,15 @@ def _decode_pillow(image: Image.Image, fmt: str, animated: bool, denominator: in
     return np.asarray(rgb, dtype=np.uint8)
 
 
-def _fit(rgb: RGB, side: int) -> RGB:
-    """Shrink so the long side is ``side`` (area averaging: no aliasing on big reductions)."""
-    height, width = rgb.shape[:2]
-    scale = side / max(height, width)
+def resized(image: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8]:
+    """``image`` scaled by ``scale``: area averaging to shrink (no aliasing on big reductions),
+    bilinear to enlarge. Decoding and every detector pass size their copies with it."""
+    if scale == 1.0:
+        return image
+    height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    return np.asarray(cv2.resize(image, size, interpolation=interpolation), dtype=np.uint8)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

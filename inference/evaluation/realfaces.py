@@ -311,22 +311,30 @@ def _other_read_as(labels: Sequence[str], scores: npt.NDArray[np.float32]) -> di
 class Locator(Protocol):
     """The part of ``FacePipeline`` the end-to-end evaluation drives."""
 
-    classifier: Classifier
-
     def locate(self, data: bytes) -> Any: ...
 
 
-def evaluate_detected(pipeline: Locator, split: str, root: Path | None = None) -> dict[str, Any]:
-    """End to end, as a selfie goes: decode, detect, align the largest face, classify it.
+@dataclass(frozen=True)
+class LocatedSplit:
+    """A split after the pipeline's decode, detection and alignment: what every classifier
+    then reads. Detection does not depend on the classifier, so it is run once per split."""
+
+    rows: list[RealFace]
+    aligned: list[npt.NDArray[np.float32]]  # the largest face of each photo that has one
+    which: list[int]  # the row each aligned face comes from
+    detection: dict[str, Any]
+
+
+def locate_split(pipeline: Locator, split: str, root: Path | None = None) -> LocatedSplit:
+    """Every photo of ``split`` through the pipeline's CPU stages, as a selfie goes.
 
     Detection rate: the labelled face is among the faces found (IoU ≥ :data:`MATCH_IOU`).
-    Accuracy: the face the pipeline classified (the largest) read as the label; a photo with no
-    face counts as wrong, as it would for a user. ``chosen_not_labelled`` counts photos where a
-    face was classified that is not the labelled one (another person in the photo).
+    ``chosen_not_labelled`` counts photos where the face that will be classified (the largest)
+    is not the labelled one (another person in the photo).
     """
     root = require_root(root)
     rows = load_manifest(root, (split,))
-    found = chosen_ok = with_face = 0
+    found = chosen_ok = 0
     by_source: dict[str, list[int]] = {}
     aligned: list[npt.NDArray[np.float32]] = []
     which: list[int] = []
@@ -342,35 +350,38 @@ def evaluate_detected(pipeline: Locator, split: str, root: Path | None = None) -
         counts[0] += hit
         counts[1] += 1
         if located.aligned is not None:
-            with_face += 1
             chosen_ok += row.face_box is None or iou(located.box, labelled) >= MATCH_IOU
             aligned.append(located.aligned)
             which.append(index)
-    predicted: list[str | None] = [None] * len(rows)
-    if aligned:
-        scores = np.concatenate(
-            [
-                pipeline.classifier.predict(np.stack(aligned[i : i + 64]))
-                for i in range(0, len(aligned), 64)
-            ]
-        )
-        for index, label in zip(which, predicted_four(scores), strict=True):
-            predicted[index] = label
-    four_rows = [i for i, r in enumerate(rows) if r.label in FOUR]
-    four_found = sum(predicted[i] is not None for i in four_rows)
-    report = four_class_metrics([r.label for r in rows], predicted)
-    report["detection"] = {
+    four_found = sum(rows[i].label in FOUR for i in which)
+    detection = {
         "images": len(rows),
         "labelled_face_found": found,
         "rate": round(found / len(rows), 4) if rows else None,
-        "any_face_found": with_face,
+        "any_face_found": len(which),
         "four_class_with_a_face": four_found,
-        "chosen_not_labelled": with_face - chosen_ok,
+        "chosen_not_labelled": len(which) - chosen_ok,
         "by_source": {
             name: {"found": hit, "n": n, "rate": round(hit / n, 4)}
             for name, (hit, n) in sorted(by_source.items())
         },
     }
+    return LocatedSplit(rows, aligned, which, detection)
+
+
+def score_located(classifier: Classifier, located: LocatedSplit) -> dict[str, Any]:
+    """End-to-end metrics of one classifier: a photo with no face counts as wrong, as it would
+    for a user."""
+    predicted: list[str | None] = [None] * len(located.rows)
+    if located.aligned:
+        faces = located.aligned
+        scores = np.concatenate(
+            [classifier.predict(np.stack(faces[i : i + 64])) for i in range(0, len(faces), 64)]
+        )
+        for index, label in zip(located.which, predicted_four(scores), strict=True):
+            predicted[index] = label
+    report = four_class_metrics([r.label for r in located.rows], predicted)
+    report["detection"] = located.detection
     return report
 
 
@@ -396,6 +407,26 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"| {'—' if detection is None else f'{detection:.1%}'} |"
         )
     return "\n".join(lines)
+
+
+def _run(
+    classifier: Classifier,
+    name: str,
+    split: str,
+    mode: str,
+    detector: str | None,
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """One row of the results file (and a progress line)."""
+    run = {
+        "classifier": getattr(classifier, "name", name),
+        "split": split,
+        "boxes": mode,
+        "detector": detector,
+        "metrics": metrics,
+    }
+    print(f"{run['classifier']} {split} {mode}: {metrics['accuracy']}", flush=True)
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -429,27 +460,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.classifier or list(BUILT_IN_CLASSIFIERS)
     runs: list[dict[str, Any]] = []
     detector = create_detector(args.detector) if "detected" in modes else None
+    located: dict[str, LocatedSplit] = {}
     for name in names:
         classifier = named_classifier(name, args.runtime)
         for split in splits:
             for mode in modes:
                 if mode == "given":
                     metrics = evaluate_given(classifier, split, root)
-                else:
-                    assert detector is not None
+                    runs.append(_run(classifier, name, split, mode, None, metrics))
+                    continue
+                assert detector is not None
+                if split not in located:
                     pipeline = FacePipeline(detector, classifier)
-                    metrics = evaluate_detected(pipeline, split, root)
+                    located[split] = locate_split(pipeline, split, root)
                     pipeline.close()
-                runs.append(
-                    {
-                        "classifier": getattr(classifier, "name", name),
-                        "split": split,
-                        "boxes": mode,
-                        "detector": args.detector if mode == "detected" else None,
-                        "metrics": metrics,
-                    }
-                )
-                print(json.dumps({k: v for k, v in runs[-1].items() if k != "metrics"}), flush=True)
+                metrics = score_located(classifier, located[split])
+                runs.append(_run(classifier, name, split, mode, args.detector, metrics))
     results = {
         "command": "facelog evaluate realfaces " + " ".join(argv or []),
         "date": datetime.now(UTC).date().isoformat(),

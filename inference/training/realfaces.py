@@ -209,7 +209,6 @@ def four_accuracy(scores: F32, labels: Sequence[str]) -> float:
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
     import keras
-    import tensorflow as tf
 
     from inference.training.ferplus import load_splits
 
@@ -316,7 +315,6 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
             best = record
             model.save_weights(best_weights)
     model.load_weights(best_weights)
-    del tf  # imported for its side effect of configuring the backend before Keras builds
 
     # A fresh copy of the trained part: the compiled one would carry its optimizer's state
     # (twice its own size) into the served file.
