@@ -5,7 +5,7 @@
 The bot runs as ``facelog run`` builds it (python-telegram-bot Application, per-user ordering,
 the face pipeline, the embedded nx-27017 store, the offline Anna and offline voice), in a child
 process of its own so its memory and CPU are its own. This process plays Telegram: the fake Bot
-API server from ``tests/telegram`` (run it from a source checkout) and N scripted users.
+API server (the ``fakebotapi`` package, installed with the bot) and N scripted users.
 
 Each user arrives at a random moment within ``--ramp`` seconds and, pausing ``--think`` seconds
 between steps like a person typing: /start, their name, "skip" on the intro, three selfie posts
@@ -92,16 +92,6 @@ class UserRun:
     confirmed: list[str] = field(default_factory=list)
     post_replies: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
-
-
-def _source_checkout() -> None:
-    """Make ``tests.telegram`` (the fake Bot API server) importable: it ships with the source,
-    not with the package, and ``facelog`` may be started from anywhere."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "tests" / "telegram" / "fake_server.py").is_file():
-        raise SystemExit("facelog bench load needs a source checkout (tests/telegram is missing)")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
 
 
 def _package_file(distribution: str, relative: str) -> bytes:
@@ -271,7 +261,7 @@ class Crowd:
     """The simulated users and what they measured."""
 
     def __init__(self, fake: Any, config: LoadConfig, media: dict[str, Any]) -> None:
-        from tests.telegram.fake_server import REPLY_METHODS
+        from fakebotapi.server import REPLY_METHODS
 
         self.fake = fake
         self.index = CallIndex(fake)
@@ -317,7 +307,7 @@ class Crowd:
         await asyncio.sleep(self._rng.uniform(low, high))
 
     async def person(self, index: int, start_at: float) -> None:
-        from tests.telegram.driver import TelegramUser
+        from fakebotapi.driver import TelegramUser
 
         share = self.config.korean_share
         language = "ko" if int((index + 1) * share) > int(index * share) else "en"
@@ -446,8 +436,8 @@ async def _verify(uri: str, runs: list[UserRun]) -> dict[str, Any]:
 
 
 async def run(config: LoadConfig) -> dict[str, Any]:
+    from fakebotapi.server import FakeTelegram
     from storage import EmbeddedMongo
-    from tests.telegram.fake_server import FakeTelegram
 
     data_dir = config.data_dir or Path(tempfile.mkdtemp(prefix="facelog-load-"))
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -597,7 +587,6 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
 
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
-    _source_checkout()
     report = asyncio.run(run(config))
     config.results_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, ensure_ascii=False, indent=2)

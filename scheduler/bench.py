@@ -7,7 +7,7 @@ limit), and the production path — :class:`~scheduler.jobs.Jobs` with the offli
 a process pool, the bot's rate limiter (:class:`~bot.resilience.ResilientRateLimiter`) — sending
 every summary due on 1 November. It reports the wall time, throughput, peak RSS of the bot
 process and of a chart worker, 429s met, and checks every user got exactly one summary. Results
-go to ``scheduler/bench-results.json``. Needs the repository checkout (``tests/telegram``).
+go to ``scheduler/bench-results.json``.
 
 The entries are inserted in bulk (no photos: summaries never read them) — a benchmark shortcut;
 users are created through the repository like the bot does.
@@ -54,7 +54,7 @@ def _rss_mb(pid: int | str = "self") -> float:
 
 def _fake_telegram(conn: Connection, users: int, rate: float) -> None:
     """Child process: the fake Bot API server until the parent says stop; then its counters."""
-    from tests.telegram.fake_server import FakeTelegram
+    from fakebotapi.server import FakeTelegram
 
     async def serve() -> None:
         async with FakeTelegram(messages_per_second=rate, keep_calls=False) as fake:

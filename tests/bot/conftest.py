@@ -17,12 +17,12 @@ from facelog.config import Settings
 from facelog.diary import DiaryService
 from facelog.followups import CommentFollowups, FollowupPolicy
 from facelog.voice import Voice
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.anna.conftest import fake_llm
 from tests.anna.fake_llm import FakeLLM, fast_config
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
 from tests.telegram.fixtures import fake_telegram, make_user, running_application
 
 __all__ = ["fake_llm", "fake_telegram", "make_user"]

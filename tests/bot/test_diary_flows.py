@@ -16,7 +16,7 @@ from PIL import Image
 from bot import callbacks
 from facelog.domain import Month
 from facelog.logs import configure_logging
-from tests.telegram.driver import TelegramUser
+from fakebotapi.driver import TelegramUser
 
 from .conftest import Rig
 

@@ -10,7 +10,7 @@ import numpy as np
 from bot import callbacks
 from facelog.speech import encode_voice_note
 from facelog.speech.metrics import character_error_rate as cer
-from tests.telegram.driver import TelegramUser
+from fakebotapi.driver import TelegramUser
 
 from .conftest import Rig
 from .test_diary_flows import onboard

@@ -18,9 +18,9 @@ import pytest
 
 from facelog.config import Settings
 from facelog.serve import Models, Running, serve
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
 from tests.telegram.fixtures import fake_telegram, make_user
 
 __all__ = ["fake_telegram", "make_user"]

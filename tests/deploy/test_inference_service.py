@@ -15,6 +15,8 @@ from facelog.http import HttpServer
 from facelog.i18n import t
 from facelog.metrics import Metrics
 from facelog.serve import Models
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 from inference.align import to_uint8
 from inference.image import MAX_BYTES, EmptyImage, ImageTooLarge, UnsupportedImage
 from inference.pipeline import Analysis, FacePipeline
@@ -24,8 +26,6 @@ from inference.service import (
     InferenceUnavailable,
     run_worker,
 )
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
 
 from .conftest import StartReplica
 

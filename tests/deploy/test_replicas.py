@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from facelog.i18n import t
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 
 from .conftest import StartReplica, chat_texts
 

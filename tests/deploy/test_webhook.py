@@ -16,10 +16,10 @@ from facelog.logs import CAPPED, configure_logging
 from facelog.metrics import Metrics
 from facelog.serve import Models
 from facelog.webhook import Health, webhook_problem
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 from inference.service import InferenceClient
 from storage import Repository
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
 
 from .conftest import PUBLIC_URL, SECRET, StartReplica, chat_texts
 

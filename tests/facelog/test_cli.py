@@ -86,8 +86,8 @@ def test_run_with_a_rejected_token_is_one_line_and_exit_code_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Against the fake Bot API server, which answers 401 to a token it does not know."""
+    from fakebotapi.server import FakeTelegram
     from tests.conftest import LoopThread
-    from tests.telegram.fake_server import FakeTelegram
 
     loop = LoopThread()
     fake = FakeTelegram()

@@ -21,13 +21,13 @@ from facelog.anna import AnnaConfig
 from facelog.diary import DiaryService
 from facelog.followups import CommentFollowups, FollowupPolicy
 from facelog.voice import Voice
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.anna.conftest import fake_llm
 from tests.anna.fake_llm import FakeLLM, fast_config
 from tests.bot.conftest import serve_bot, voice
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import BotCall, FakeTelegram
 from tests.telegram.fixtures import fake_telegram
 
 __all__ = ["fake_llm", "fake_telegram", "voice"]

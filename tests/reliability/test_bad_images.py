@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import BotCall
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import BotCall
 
 from .conftest import Bot, broken_formatting, wait_for
 from .media import animated, png_bomb, truncated

@@ -3,9 +3,9 @@ Markdown that try to break or hijack the bot's own formatting, and prompt inject
 
 from __future__ import annotations
 
+from fakebotapi.server import BotCall
 from tests.anna.fake_llm import reply
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall
 
 from .conftest import Bot, broken_formatting, is_late_comment, sent_texts, wait_for
 

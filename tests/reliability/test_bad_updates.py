@@ -9,8 +9,8 @@ import time
 
 from bot import callbacks
 from facelog.domain import Month
+from fakebotapi.server import BotCall
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall
 
 from .conftest import Bot, broken_formatting, wait_for
 

@@ -11,10 +11,10 @@ import pytest
 
 from facelog.speech.ogg import encode_voice_note
 from facelog.voice import Voice
+from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import FakeTelegram
 
 from .conftest import Bot, running_bot
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from gridfs import AsyncGridFSBucket
 
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import BotCall, FakeTelegram
 
 from .conftest import running_bot, wait_for
 

@@ -6,9 +6,9 @@ follow-up policy is ``FAST`` (one second for the first answer, retries within a 
 
 from __future__ import annotations
 
+from fakebotapi.server import BotCall
 from tests.anna.fake_llm import malformed, slow, status, wrong_shape
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall
 
 from .conftest import Bot, is_late_comment, wait_for
 

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from facelog.voice import Voice
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall, FakeTelegram
 
 from .conftest import Bot, running_bot, wait_for
 

@@ -14,12 +14,12 @@ from bot import callbacks
 from facelog.speech import SpeechConfig, VoiceLimits, build_synthesizer, build_transcriber
 from facelog.speech.ogg import encode_voice_note
 from facelog.voice import Voice
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
 from tests.speech.stub import Reply, Stub
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import BotCall, FakeTelegram
 
 from .conftest import Bot, running_bot, wait_for
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from gridfs import AsyncGridFSBucket
 
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import EmbeddedMongo, Repository, StorageError
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall, FakeTelegram
 
 from .conftest import running_bot, wait_for
 

@@ -3,10 +3,10 @@ who blocked the bot is marked inactive — and none of it loses or doubles an en
 
 from __future__ import annotations
 
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.fake_server import BotCall, FakeTelegram
 
 from .conftest import Bot, running_bot, wait_for
 

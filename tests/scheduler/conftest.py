@@ -15,12 +15,12 @@ from bot.resilience import ResilientRateLimiter
 from facelog.anna import Anna
 from facelog.domain import Account, Language, ReminderSettings, User
 from facelog.summary import SummaryService
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import BotCall, FakeTelegram
 from inference.labels import Emotion
 from scheduler.jobs import Jobs
 from scheduler.service import Scheduler
 from storage import Repository
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import BotCall, FakeTelegram
 from tests.telegram.fixtures import fake_telegram
 
 __all__ = ["fake_telegram"]

@@ -15,10 +15,10 @@ from telegram.ext import Application
 
 from bot.guard import Guard, Limits
 from facelog.voice import Voice
+from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Cipher, Repository
 from tests.bot.conftest import Rig, serve_bot, voice
-from tests.telegram.fake_server import FakeTelegram
 from tests.telegram.fixtures import fake_telegram, wait_idle
 
 __all__ = ["fake_telegram", "voice"]

@@ -14,11 +14,11 @@ import pytest
 from bot import callbacks
 from bot.guard import Limits
 from facelog.i18n import t
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
 
 from .conftest import AppRig, run_bot
 

@@ -28,8 +28,8 @@ import pytest_asyncio
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import FakeTelegram
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import FakeTelegram
 
 __all__ = [
     "build_application",

@@ -31,8 +31,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests.telegram.driver import TelegramUser
-from tests.telegram.fake_server import MESSAGE_NOT_MODIFIED, FakeTelegram
+from fakebotapi.driver import TelegramUser
+from fakebotapi.server import MESSAGE_NOT_MODIFIED, FakeTelegram
 from tests.telegram.fixtures import build_application, running_application, wait_idle
 
 OGG = b"OggS\x00\x02" + bytes(range(200))

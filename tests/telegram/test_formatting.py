@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram.formatting import (
+from fakebotapi.formatting import (
     EntityParseError,
     parse_formatted,
     parse_html,

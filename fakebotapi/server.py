@@ -29,7 +29,7 @@ Faithfulness that matters to a bot:
 
 Use it as an async context manager (``async with FakeTelegram() as fake``) or through the
 ``fake_telegram`` fixture in ``tests.telegram.fixtures``; script users with
-``tests.telegram.driver.TelegramUser``.
+``fakebotapi.driver.TelegramUser``.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.telegram.formatting import EntityParseError, parse_formatted
+from fakebotapi.formatting import EntityParseError, parse_formatted
 
 __all__ = [
     "BLOCKED",

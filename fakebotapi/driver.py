@@ -25,8 +25,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tests.telegram.fake_server import BotCall, Button, FakeTelegram, keyboard_buttons, sniff_mime
-from tests.telegram.formatting import utf16_len
+from fakebotapi.formatting import utf16_len
+from fakebotapi.server import BotCall, Button, FakeTelegram, keyboard_buttons, sniff_mime
 
 __all__ = ["TelegramUser"]
 
