@@ -20,7 +20,6 @@ import asyncio
 import copy
 import itertools
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,9 +38,9 @@ MessageRef = BotCall | dict[str, Any] | int | None
 Predicate = Callable[[BotCall], bool]
 
 
-def _timestamp(date: int | float | datetime | None) -> int:
+def _timestamp(date: int | float | datetime | None, clock: Callable[[], float]) -> int:
     if date is None:
-        return int(time.time())
+        return int(clock())
     if isinstance(date, datetime):
         return int(date.timestamp())
     return int(date)
@@ -110,7 +109,7 @@ class TelegramUser:
         chat = chat or self.chat
         message: dict[str, Any] = {
             "message_id": self.fake.next_message_id(int(chat["id"])),
-            "date": _timestamp(date),
+            "date": _timestamp(date, self.fake.clock),
             "chat": copy.deepcopy(chat),
         }
         if sender is not None:
@@ -257,7 +256,7 @@ class TelegramUser:
             raise AssertionError("only text messages can be edited this way")
         message.pop("entities", None)
         message.update(self._text_fields(text, None))
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(self.fake.clock())
         return await self._push({"edited_message": copy.deepcopy(message)})
 
     # ------------------------------------------------------------------ buttons
@@ -381,7 +380,7 @@ class TelegramUser:
         return {
             "chat": copy.deepcopy(self.chat),
             "from": copy.deepcopy(self.user),
-            "date": int(time.time()),
+            "date": int(self.fake.clock()),
             "old_chat_member": member(old),
             "new_chat_member": member(new),
         }

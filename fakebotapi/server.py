@@ -499,6 +499,7 @@ class FakeTelegram:
         strict_voice: bool = True,
         messages_per_second: float | None = None,
         keep_calls: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if token is None:
             token = f"{bot_id or 7000000001}:AAH{secrets.token_urlsafe(24)[:32]}"
@@ -517,6 +518,9 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
         self.host = host
+        #: Telegram's clock (epoch seconds) for the ``date`` of messages: a test pinning the
+        #: bot's clock to an instant pins this one too, so a message's day and "today" agree.
+        self.clock = clock
         #: Longest getUpdates wait in seconds, whatever timeout the bot asks for.
         self.max_poll_timeout = max_poll_timeout
         #: sendVoice with bytes that aren't OGG/MP3/M4A arrives as a document, like Telegram.
@@ -1413,7 +1417,7 @@ class FakeTelegram:
             "message_id": self.next_message_id(int(chat["id"])),
             "from": self._bot_from(),
             "chat": copy.deepcopy(chat),
-            "date": int(time.time()),
+            "date": int(self.clock()),
         }
         reply = self._reply_to(params, chat)
         if reply is not None:
@@ -1745,7 +1749,7 @@ class FakeTelegram:
                 message.pop(key, None)
             else:
                 message[key] = copy.deepcopy(value)
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(self.clock())
         self._notify()
         return copy.deepcopy(message)
 

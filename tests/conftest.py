@@ -5,11 +5,16 @@ whole session, or against the server named by ``MONGODB_URI`` when that is set (
 Each test gets its own database, dropped afterwards. The embedded server lives on an event loop
 of its own in a background thread: pytest-asyncio gives each test a fresh loop, and the server's
 watchdog must keep running between tests.
+
+Every test gets one clock (``facelog_clock``, see tests/clock.py) shared by the repository,
+the diary, the bot's guard and the fake Telegram server; ``FACELOG_TEST_NOW`` pins it. Every
+test also gets the logging configuration back as it found it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import uuid
@@ -24,6 +29,7 @@ from hypothesis import settings
 from facelog.config import Settings
 from inference.pipeline import FacePipeline
 from storage import EmbeddedMongo, Repository
+from tests.clock import TestClock, new_clock
 
 T = TypeVar("T")
 
@@ -34,6 +40,56 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def facelog_clock() -> TestClock:
+    """This test's clock: real, or pinned by ``FACELOG_TEST_NOW`` and running from there.
+
+    Autouse so that helpers outside fixtures (``tests.clock.current()``) see the same one.
+    """
+    return new_clock()
+
+
+def _ours(handler: logging.Handler) -> bool:
+    """Not one of pytest's per-phase capture handlers (those it adds and removes itself)."""
+    return not type(handler).__module__.startswith("_pytest")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Put logging back as the test found it: levels, root handlers and their formatters.
+
+    Tests that log a session at DEBUG call ``configure_logging("DEBUG")``, which lowers the
+    root and the capped library loggers to DEBUG and may add a stderr handler; left in place,
+    every later test would log at DEBUG (slow, noisy) and a privacy test's result would depend
+    on which test ran before it.
+    """
+    root = logging.getLogger()
+    level = root.level
+    handlers = {handler: handler.formatter for handler in root.handlers if _ours(handler)}
+    levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    disabled = logging.root.manager.disable
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if _ours(handler) and handler not in handlers:
+                root.removeHandler(handler)
+        for handler, formatter in handlers.items():
+            handler.setFormatter(formatter)
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+        for name, before in levels.items():
+            logger = logging.getLogger(name)
+            if logger.level != before:
+                logger.setLevel(before)
+        logging.disable(disabled)
 
 
 def package_file(distribution: str, relative: str) -> Path:
@@ -118,9 +174,11 @@ def database_name() -> str:
 
 
 @pytest.fixture
-async def repo(mongo_uri: str, database_name: str) -> AsyncIterator[Repository]:
-    """A migrated repository on a fresh database."""
-    repository = await Repository.connect(mongo_uri, database_name)
+async def repo(
+    mongo_uri: str, database_name: str, facelog_clock: TestClock
+) -> AsyncIterator[Repository]:
+    """A migrated repository on a fresh database, on this test's clock."""
+    repository = await Repository.connect(mongo_uri, database_name, clock=facelog_clock)
     await repository.migrate()
     try:
         yield repository

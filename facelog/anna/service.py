@@ -132,6 +132,9 @@ class Anna:
         except LLMError as error:
             return None, error.reason, error.attempts
         except Exception as error:  # a bug must degrade the reply, not lose it
+            # A bug is fixed from its traceback. The message and its arguments name only the
+            # kind of request, never its text (the traceback shows code, not local variables).
+            log.error("anna's llm client raised unexpectedly kind=%s", request.kind, exc_info=error)
             return None, f"error-{type(error).__name__}", 0
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.anna.conftest import fake_llm
 from tests.anna.fake_llm import FakeLLM, fast_config
-from tests.telegram.fixtures import fake_telegram, make_user, running_application
+from tests.clock import current as current_clock
+from tests.telegram.fixtures import fake_telegram, make_user, running_application, wait_idle
 
 __all__ = ["fake_llm", "fake_telegram", "make_user"]
 
@@ -34,9 +36,16 @@ class Rig:
     diary: DiaryService
     repo: Repository
     voice: Voice | None = None
+    app: Application | None = None  # type: ignore[type-arg]
 
     def user(self, **kwargs: object) -> TelegramUser:
         return TelegramUser(self.fake, **kwargs)  # type: ignore[arg-type]
+
+    async def idle(self) -> None:
+        """Every update sent so far has been handled and every Bot API call has returned: the
+        point where "nothing else was sent" can be asserted (no fixed sleep, no guessing)."""
+        assert self.app is not None
+        await wait_idle(self.app, self.fake)
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +74,19 @@ async def serve_bot(
     config: AnnaConfig | None = None,
     followup_policy: FollowupPolicy | None = None,
     raise_errors: bool = True,
+    clock: Callable[[], datetime] | None = None,
     **options: Any,
 ) -> AsyncIterator[Served]:
     """The Application ``facelog run`` assembles (Anna offline unless ``config`` names a
     server), polling ``fake``; ``options`` go to :func:`bot.app.build_application` (voice,
     guard, rate limiter …), and ``followup_policy`` replaces the standard late-comment policy.
-    Every suite that drives the real bot starts it here."""
+    Every suite that drives the real bot starts it here. The diary (and the bot's guard, which
+    takes the diary's clock) reads ``clock``, by default the test's (tests/clock.py), which the
+    ``repo`` and ``fake_telegram`` fixtures read too: one "now" for the bot, store and Telegram.
+    """
+    clock = clock or current_clock()
     async with Anna(config) as anna:
-        diary = DiaryService(repo, pipeline, anna)
+        diary = DiaryService(repo, pipeline, anna, clock=clock)
         followups = CommentFollowups(diary, followup_policy) if followup_policy else None
         app = build_application(
             fake.token,
@@ -94,7 +108,7 @@ async def _running(
     voice: Voice | None = None,
 ) -> AsyncIterator[Rig]:
     async with serve_bot(fake, repo, pipeline, config=config, voice=voice) as served:
-        yield Rig(fake, served.diary, repo, voice)
+        yield Rig(fake, served.diary, repo, voice, served.app)
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import logging
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from PIL import Image
@@ -171,14 +170,24 @@ async def test_calendar_shows_the_month_and_opens_a_day(
 ) -> None:
     user = rig.user(language_code="ko")
     await onboard(user)
-    today = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Seoul")).date()
     await user.send_photo(face_photos["astronaut"], caption="좋은 날")
     await user.wait_for_reply()
+    # The day is the bot's: the one it filed the post under (the message's date in Seoul, on
+    # the clock the bot and the fake Telegram share), not one the test reckons on its own.
+    [posted] = await rig.repo.recent_entries(user.id, 5)
+    today = posted.day
     await user.send_command("/calendar")
     [grid] = await user.wait_for_reply()
+    month = Month.of(today)
+    if f"{month.year}년 {month.month}월" not in grid.text:
+        # Seoul's month turned between the post and /calendar: the bot shows its new month.
+        assert f"{month.next().year}년 {month.next().month}월" in grid.text
+        await user.press("◀", on=grid)
+        [grid] = await user.wait_for_reply()
     assert f"{today.year}년 {today.month}월" in grid.text
     day_button = user.find_button(callbacks.day(today), grid)
-    assert day_button.text == "😊"
+    # "<day><emoji>", with "•" while it is still today (Seoul's midnight may have passed).
+    assert day_button.text.removeprefix("•") == f"{today.day}😊"
 
     await user.press("◀", on=grid)
     [edited] = await user.wait_for_reply()
@@ -194,7 +203,8 @@ async def test_calendar_shows_the_month_and_opens_a_day(
     assert user.downloaded(photo_call) == face_photos["astronaut"]
     assert "좋은 날" in text_call.text
 
-    await user.send_photo(face_photos["grace_hopper"], caption="두 번째")
+    # Dated explicitly: the same day even if Seoul's midnight passes between the two posts.
+    await user.send_photo(face_photos["grace_hopper"], caption=f"{today.isoformat()} 두 번째")
     await user.wait_for_reply()
     await user.send_callback(callbacks.day(today), on=grid)
     [listing] = await user.wait_for_reply()
@@ -388,7 +398,7 @@ async def test_groups_are_told_once_that_facelog_is_private(rig: Rig) -> None:
     await rig.fake.wait_until(lambda: any(c.method == "sendMessage" for c in rig.fake.calls))
     await user.send_group_text("hello again")
     await user.send_group_text("/start")
-    await asyncio.sleep(1.0)
+    await rig.idle()
     sent = [c for c in rig.fake.calls if c.method == "sendMessage" and c.ok]
     assert len(sent) == 1 and "one-to-one" in sent[0].text
 
@@ -400,7 +410,7 @@ async def test_a_redelivered_post_is_stored_and_answered_once(
     await onboard(user, "Mia")
     await user.send_photo(face_photos["astronaut"], caption="only once please", duplicate=True)
     await user.wait_for_reply()
-    await asyncio.sleep(1.5)
+    await rig.idle()  # the duplicate delivery has been handled too
     posts = [c for c in user.replies() if "Emotion of the day" in (c.text or "")]
     assert len(posts) == 1
     assert len(await rig.repo.recent_entries(user.id, 5)) == 1

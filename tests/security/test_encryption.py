@@ -22,6 +22,7 @@ from facelog.config import Settings
 from facelog.domain import Emotion, Entry, Month, User
 from storage import Cipher, EncryptionKeyError, Repository, open_storage
 from storage.crypto import CryptoError, InvalidKeys, parse_keys
+from tests.clock import current as current_clock
 
 from .conftest import OpenRepo, needles, raw_blobs, raw_documents, raw_dump
 
@@ -254,7 +255,7 @@ def test_facelog_rekey_rotates_a_database(
 
     async def with_repo(keys_text: str) -> Repository:
         return await Repository.connect(
-            mongo_uri, database_name, cipher=Cipher.from_setting(keys_text)
+            mongo_uri, database_name, cipher=Cipher.from_setting(keys_text), clock=current_clock()
         )
 
     async def write() -> Entry:

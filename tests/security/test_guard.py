@@ -1,13 +1,14 @@
 """The allowlist and the rate limits, through the real bot and the fake Telegram server.
 
-Time is a clock the tests move (real time plus an offset), so a window "passes" without
-waiting; entries stored by the repository keep real timestamps, which is what a restart sees.
+Time is a clock the tests move (the test's clock plus an offset), so a window "passes" without
+waiting; entries stored by the repository keep the test clock's timestamps, which is what a
+restart sees.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -19,18 +20,20 @@ from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
+from tests.clock import current as current_clock
 
 from .conftest import AppRig, run_bot
 
 
 class MovableClock:
-    """Real UTC time plus an offset the test advances."""
+    """The test's clock (tests/clock.py) plus an offset the test advances."""
 
     def __init__(self) -> None:
+        self.base = current_clock()
         self.offset = timedelta()
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.base() + self.offset
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta

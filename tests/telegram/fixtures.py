@@ -30,6 +30,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from fakebotapi.driver import TelegramUser
 from fakebotapi.server import FakeTelegram
+from tests.clock import TestClock
 
 __all__ = [
     "build_application",
@@ -45,12 +46,13 @@ POLL_TIMEOUT = 1.0
 
 
 @pytest_asyncio.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    """A fresh fake Bot API server per test (starting one takes a few milliseconds).
+async def fake_telegram(facelog_clock: TestClock) -> AsyncIterator[FakeTelegram]:
+    """A fresh fake Bot API server per test (starting one takes a few milliseconds), dating
+    messages by the test's clock (the one the bot's diary reads; tests/clock.py).
 
     Fails the test at teardown if the fake itself crashed while answering a call.
     """
-    async with FakeTelegram() as fake:
+    async with FakeTelegram(clock=facelog_clock.timestamp) as fake:
         yield fake
     assert not fake.server_errors, f"FakeTelegram failed inside: {fake.server_errors!r}"
 

@@ -390,7 +390,7 @@ async def test_get_updates_semantics(fake_telegram: FakeTelegram, make_user) -> 
 
         began = time.monotonic()
         assert (await get_updates(offset=ids[2] + 1, timeout=1))["result"] == []
-        assert 0.9 <= time.monotonic() - began < 3
+        assert time.monotonic() - began >= 0.9  # the empty poll was held open for its timeout
 
         # a long poll returns as soon as an update arrives
         poll = asyncio.create_task(get_updates(offset=ids[2] + 1, timeout=5))
