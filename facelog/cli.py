@@ -206,7 +206,21 @@ def cmd_speak(args: argparse.Namespace) -> int:
     from facelog.speech import build_synthesizer
     from facelog.voice import speech_config
 
-    synthesizer = build_synthesizer(speech_config(_settings(args)), cache=False)
+    settings = _settings(args)
+    if args.korean_voice:
+        settings = settings.model_copy(update={"korean_offline_voice": args.korean_voice})
+    synthesizer = build_synthesizer(speech_config(settings), cache=False)
+    if not synthesizer.supports(args.language):
+        # Korean offline is text only by default; say what would give it a voice rather than
+        # failing with a traceback (or, as before, writing a note nobody can understand).
+        print(
+            f"facelog speak: no voice for {args.language!r} here: set ELEVENLABS_API_KEY for a "
+            "natural voice, or pass --korean-voice espeak (FACELOG_KOREAN_OFFLINE_VOICE=espeak) "
+            "for espeak-ng's robotic one",
+            file=sys.stderr,
+        )
+        asyncio.run(synthesizer.aclose())
+        return 2
 
     async def run() -> int:
         note = await synthesizer.synthesize(args.text, args.language)
@@ -273,6 +287,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "anna": "facelog.anna.bench",
         "speech": "facelog.speech.bench",
         "load": "bot.loadtest",
+        "crash": "bot.crashtest",
     }[args.which]
     sys.argv = [module, *args.rest]
     runpy.run_module(module, run_name="__main__")
@@ -324,6 +339,13 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("text")
     speak.add_argument("--language", choices=["ko", "en"], default="ko")
     speak.add_argument("--out", default="anna.ogg")
+    speak.add_argument(
+        "--korean-voice",
+        choices=["none", "espeak"],
+        default=None,
+        help="Korean without ElevenLabs: espeak = espeak-ng's robotic voice "
+        "(default: FACELOG_KOREAN_OFFLINE_VOICE, which is none)",
+    )
     speak.set_defaults(func=cmd_speak)
 
     transcribe = sub.add_parser("transcribe", help="turn a voice file into text")
@@ -372,10 +394,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
-        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load"],
+        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load", "crash"],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
+
+    from facelog import report as report_tool  # standard library only: cheap to import
+
+    report = sub.add_parser(
+        "report",
+        help="render the docs' tables of measured numbers from their results files "
+        "(--check: only compare)",
+        description=report_tool.DESCRIPTION,
+    )
+    report_tool.add_arguments(report)
+    report.set_defaults(func=report_tool.run)
     return parser
 
 

@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "ferplus" / "ferplus48.npz"
+#: Published results (beside the evaluations): a finished run's metrics are copied here as
+#: ``ferplus-run-<out>.json`` so the model card's training figures have a file to render from.
+RESULTS_DIR = REPO_ROOT / "inference" / "evaluation" / "results"
 SPLITS: tuple[str, ...] = ("train", "valid", "test")
 IMAGE_SIZE = 48
 #: Vote columns that are not emotions ("unknown", "not a face"): dropped from the targets.
@@ -800,6 +803,13 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-resume", action="store_true", help="start over even if --out holds a checkpoint"
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="also publish the run's metrics here (default: "
+        "inference/evaluation/results/ferplus-run-<out>.json; none with --smoke)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -822,9 +832,35 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return cfg
 
 
+def default_results(cfg: TrainConfig) -> Path | None:
+    """``results/ferplus-run-<out>.json`` for a real run; none for ``--smoke``, whose numbers
+    mean nothing and must not overwrite a published run's."""
+    return None if cfg.smoke else RESULTS_DIR / f"ferplus-run-{Path(cfg.out).name}.json"
+
+
+def publish_run(out: Path, metrics: dict[str, Any], results: Path) -> None:
+    """Copy a finished run's configuration, metrics and history to ``results``.
+
+    The run directory is scratch (``runs/`` is not committed); the published copy is what the
+    model card's training figures are rendered from (``facelog report``).
+    """
+    record = {
+        "config": json.loads((out / "config.json").read_text()),
+        **metrics,
+        "history": json.loads((out / "history.json").read_text()),
+    }
+    results.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_json(results, record)
+    log.info("wrote %s", results)
+
+
 def _train_command(args: argparse.Namespace) -> int:
     _setup_logging()
-    metrics = train(config_from_args(args), resume=not args.no_resume)
+    cfg = config_from_args(args)
+    metrics = train(cfg, resume=not args.no_resume)
+    results = args.results if args.results is not None else default_results(cfg)
+    if results is not None:
+        publish_run(Path(cfg.out), metrics, results)
     print(
         json.dumps(
             {

@@ -20,6 +20,7 @@ Only ``valid`` is read here (the members were chosen on it); the FER+ ``test`` n
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import statistics
@@ -45,16 +46,23 @@ from inference.ferplus_model import (
 from inference.training.ferplus import (
     DEFAULT_DATA,
     REPO_ROOT,
+    RESULTS_DIR,
+    Split,
     configure_device,
     evaluate_probs,
     inference_model,
     load_splits,
+    predict,
 )
 
 log = logging.getLogger(__name__)
 
 PACKAGE_MODELS = REPO_ROOT / "inference" / "models"
 MAX_FILE_MB = 20.0
+#: The export's report (files, valid accuracy, latency, and with ``--candidates`` every
+#: subset of the runs) when it ships into the package: the model card's export figures and
+#: ensemble table are rendered from this file, not copied from the console.
+RESULTS = RESULTS_DIR / "ferplus-export.json"
 
 
 def ensemble(members: Sequence[Any], flip: bool = True) -> Any:
@@ -107,23 +115,54 @@ def latency_ms(
     return out
 
 
+def candidates(members: Sequence[Any], names: Sequence[str], valid: Split) -> list[dict[str, Any]]:
+    """``valid`` accuracy of every non-empty subset of ``members``, plain and with the mirror.
+
+    This is the table the shipped subset is chosen from (float32 probabilities, averaged as
+    the exported graph averages them); each member is predicted once per view.
+    """
+    mirrored = Split(np.ascontiguousarray(valid.images[:, :, ::-1]), valid.targets, valid.labels)
+    plain = [predict(member, valid) for member in members]
+    flipped = [predict(member, mirrored) for member in members]
+    rows: list[dict[str, Any]] = []
+    for size in range(1, len(members) + 1):
+        for subset in itertools.combinations(range(len(members)), size):
+            row: dict[str, Any] = {"members": [names[i] for i in subset]}
+            for key, views in (("plain", [plain]), ("mirror", [plain, flipped])):
+                probs = np.mean([view[i] for view in views for i in subset], axis=0)
+                scores = evaluate_probs(probs, valid.labels)
+                row[key] = {k: round(float(scores[k]), 4) for k in ("accuracy8", "accuracy4")}
+            rows.append(row)
+    return rows
+
+
 def export(
     runs: Sequence[Path],
     dest: Path = PACKAGE_MODELS,
     flip: bool = True,
     data: Path = DEFAULT_DATA,
+    results: Path | None = None,
+    with_candidates: bool = False,
 ) -> dict[str, Any]:
     """Build the ensemble of ``runs``' best-on-valid checkpoints and ship it into ``dest``.
 
     Writes ``ferplus.keras``, ``ferplus.tflite`` and ``ferplus.sha256`` (both digests), then
     loads both files back through :func:`inference.ferplus_model.load_ferplus` exactly as the
-    bot does, and reports their size, agreement, ``valid`` accuracy and latency.
+    bot does, and reports their size, agreement, ``valid`` accuracy and latency. The report is
+    written to ``results`` when given (the CLI gives :data:`RESULTS` for the package), with
+    every subset's ``valid`` accuracy when ``with_candidates``.
     """
     for run in runs:
         if not (run / "best.keras").is_file():
             raise SystemExit(f"{run} has no best.keras yet: nothing to export")
     configure_device("float32")
     members = [inference_model(run / "best.keras") for run in runs]
+    valid = load_splits(data)["valid"] if data.is_file() else None
+    table = (
+        candidates(members, [run.name for run in runs], valid)
+        if with_candidates and valid is not None
+        else None
+    )
     model = ensemble(members, flip)
     dest.mkdir(parents=True, exist_ok=True)
     keras_path, tflite_path = dest / MODEL_PATH.name, dest / TFLITE_PATH.name
@@ -141,7 +180,6 @@ def export(
         "flip": flip,
         "files": {},
     }
-    valid = load_splits(data)["valid"] if data.is_file() else None
     outputs = {}
     files: tuple[tuple[Runtime, Path], ...] = (("keras", keras_path), ("tflite", tflite_path))
     for runtime, path in files:
@@ -158,7 +196,13 @@ def export(
         probe = np.random.default_rng(1).random((64, 48, 48, 1), dtype=np.float32)
         outputs[runtime] = classifier.predict_prepared(probe)
     report["max_abs_diff_keras_tflite"] = float(np.abs(outputs["keras"] - outputs["tflite"]).max())
+    if table is not None:
+        report["candidates"] = table
     print(json.dumps(report, indent=2))
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(report, indent=2) + "\n")
+        log.info("wrote %s", results)
     return report
 
 
@@ -180,7 +224,21 @@ def _run_summary(run: Path) -> dict[str, Any]:
 
 def _export_command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    export(args.run, args.dest, flip=not args.no_flip, data=args.data)
+    results = args.results
+    if results is None:
+        # Published results describe what the package ships; a trial export elsewhere keeps
+        # its report beside its files.
+        results = (
+            RESULTS if args.dest.resolve() == PACKAGE_MODELS.resolve() else args.dest / RESULTS.name
+        )
+    export(
+        args.run,
+        args.dest,
+        flip=not args.no_flip,
+        data=args.data,
+        results=results,
+        with_candidates=args.candidates,
+    )
     return 0
 
 
@@ -196,6 +254,19 @@ def add_export_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ign
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="for valid accuracy")
     parser.add_argument(
         "--no-flip", action="store_true", help="do not average the mirrored face's answer"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="where the report goes (default: inference/evaluation/results/ferplus-export.json "
+        "when --dest is the package, else DEST/ferplus-export.json)",
+    )
+    parser.add_argument(
+        "--candidates",
+        action="store_true",
+        help="also score every subset of the runs on valid, with and without the mirror "
+        "(the table the ensemble is chosen from)",
     )
     parser.set_defaults(func=_export_command)
 

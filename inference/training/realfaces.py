@@ -64,6 +64,10 @@ DEFAULT_FERPLUS = realfaces.REPO_ROOT.parent / "shared" / "data" / "ferplus" / "
 CLASSES: tuple[str, ...] = COLUMNS
 #: The same crop the FER+ ensemble uses (FER's tight framing), so FER+ crops match real ones.
 CROP = 0.85
+#: Where a finished run's report is published beside the other results (``--results``), so
+#: the model card's training figures are rendered from a file (``facelog report``) rather than
+#: copied from a log by hand.
+RESULTS_DIR = realfaces.REPO_ROOT / "inference" / "evaluation" / "results"
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,13 @@ def four_accuracy(scores: F32, labels: Sequence[str]) -> float:
     return float(metrics["accuracy"])
 
 
-def train(cfg: TrainConfig) -> dict[str, Any]:
+def default_results(cfg: TrainConfig) -> Path | None:
+    """``results/lite0-run-<out>-<color>.json`` for a real run; none for ``--smoke``, whose
+    figures mean nothing and must not overwrite a published run's."""
+    return None if cfg.smoke else RESULTS_DIR / f"lite0-run-{cfg.out.name}-{cfg.color}.json"
+
+
+def train(cfg: TrainConfig, results: Path | None = None) -> dict[str, Any]:
     import keras
 
     from inference.training.ferplus import load_splits
@@ -348,6 +358,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "history": history,
     }
     (cfg.out / "run.json").write_text(json.dumps(report, indent=2) + "\n")
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(report, indent=2) + "\n")
+        log.info("wrote %s", results)
     return report
 
 
@@ -368,6 +382,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ferplus-cached", type=int, default=defaults.ferplus_cached)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--smoke", action="store_true", help="a few faces, 2 epochs: the path")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="also write the run's report here (default: "
+        "inference/evaluation/results/lite0-run-<out>-<color>.json; none with --smoke)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(
@@ -386,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         smoke=args.smoke,
     )
-    record = train(cfg)
+    record = train(cfg, args.results if args.results is not None else default_results(cfg))
     print(json.dumps({k: record[k] for k in ("best_epoch", "served_val", "served_val_lab")}))
     return 0
 

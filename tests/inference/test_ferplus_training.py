@@ -142,7 +142,11 @@ def test_smoke_cli_on_real_data(tmp_path: Path) -> None:
     assert fp.main(["--smoke", "--out", str(out), "--data", str(fp.DEFAULT_DATA)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 1
-    assert 0.0 <= metrics["test"]["accuracy8"] <= 1.0
+    # The accuracy is the confusion matrix's diagonal over the test images, all of them.
+    test = metrics["test"]
+    matrix = np.array(test["confusion8"])
+    assert test["images"] == matrix.sum() > 0
+    assert test["accuracy8"] == pytest.approx(np.trace(matrix) / matrix.sum())
 
 
 def test_save_load_round_trip_is_identical(tmp_path: Path) -> None:
@@ -216,7 +220,21 @@ def test_export_ships_one_ensemble_in_two_agreeing_files(tmp_path: Path) -> None
         )
         runs.append(out)
     dest = tmp_path / "models"
-    report = ferplus_export.export(runs, dest, data=data)
+    published = tmp_path / "ferplus-export.json"
+    report = ferplus_export.export(runs, dest, data=data, results=published, with_candidates=True)
+    # The report is saved (what `facelog report` renders from), with every subset on valid.
+    assert json.loads(published.read_text()) == json.loads(json.dumps(report))
+    assert [c["members"] for c in report["candidates"]] == [
+        ["resnet"],
+        ["wide_resnet"],
+        ["resnet", "wide_resnet"],
+    ]
+    # Each score counts whole faces of the valid split: k of its n images, for some k.
+    n = len(fp.load_splits(data)["valid"].labels)
+    for candidate in report["candidates"]:
+        for view in ("plain", "mirror"):
+            score = candidate[view]["accuracy8"]
+            assert score == pytest.approx(round(score * n) / n, abs=1e-4), (view, score, n)
 
     sha_lines = (dest / "ferplus.sha256").read_text().splitlines()
     assert [line.split()[1] for line in sha_lines] == ["ferplus.keras", "ferplus.tflite"]
