@@ -21,7 +21,7 @@ from facelog.anna import Anna, History, LetterRequest, PastEntry
 from facelog.charts import emotion_chart
 from facelog.diary import profile_of
 from facelog.domain import Account, EmotionCounts, Language, Month
-from facelog.i18n import emotion_name, t
+from facelog.i18n import EMOJI, emotion_name, t
 from inference.labels import EMOTIONS, Emotion
 from storage import Repository
 
@@ -116,6 +116,38 @@ class SummaryService:
             days=tuple((e.day, e.emotion) for e in entries),
             letter=letter,
         )
+
+
+def top_emotions(counts: Mapping[Emotion, int]) -> tuple[Emotion, ...]:
+    """The most frequent emotions, in ``EMOTIONS`` order: several on a tie, none when empty."""
+    most = max((counts.get(e, 0) for e in EMOTIONS), default=0)
+    if most <= 0:
+        return ()
+    return tuple(e for e in EMOTIONS if counts.get(e, 0) == most)
+
+
+def dominant_line(
+    language: Language, counts: Mapping[Emotion, int], key: str = "summary_dominant"
+) -> str | None:
+    """ "가장 많이 느낀 감정: 😠 분노", or on a tie every tied emotion and the word "tied".
+
+    A tie used to be shown as whichever emotion comes first in ``EMOTIONS`` (one anger and one
+    happy day read as "mostly anger"), which the letter then contradicted; the numbers a person
+    sees must say what the diary says. ``key`` picks the summary's or /stats' wording.
+    """
+    top = top_emotions(counts)
+    if not top:
+        return None
+    if len(top) == 1:
+        return t(language, key, emoji=EMOJI[top[0]], emotion=emotion_name(language, top[0]))
+    names = [f"{EMOJI[e]} {emotion_name(language, e)}" for e in top]
+    joined = " · ".join(names) if language == "ko" else _and(names)
+    return t(language, f"{key}_tie", emotions=joined)
+
+
+def _and(names: list[str]) -> str:
+    """ "a and b", "a, b and c"."""
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def reminder_text(language: Language, name: str, user_id: int, day: date) -> str:

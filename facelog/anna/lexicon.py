@@ -30,7 +30,8 @@ _KO: Mapping[Emotion, tuple[str, ...]] = {
         "그립 그리워 아팠 아프 서운 허전 쓸쓸 안_좋 좋지_않 망했 망쳤 떨어졌 헤어졌 무기력"
     ),
     Emotion.ANGER: words(
-        "화나 화가 화났 짜증 열받 열_받 빡치 빡쳐 분노 억울 싸웠 싸움 어이없 어이가_없 "
+        "화나 화가_나 화가_났 화가_많이 화났 짜증 열받 열_받 빡치 빡쳐 분노 억울 싸웠 싸워 싸움 "
+        "어이없 어이가_없 "
         "답답 미워 미운 얄미 분하 성질"
     ),
     Emotion.PANIC: words(
@@ -204,6 +205,21 @@ def hook(text: str, max_chars: int) -> str | None:
     return None
 
 
+def second_hook(text: str, max_chars: int) -> str | None:
+    """The next quotable piece after :func:`hook`'s, or None: a second detail of the diary is
+    worth more to a reply than any neutral filler sentence."""
+    first = hook(text, max_chars)
+    if first is None:
+        return None
+    clauses = _CLAUSE_SPLIT.split(text)
+    for i, clause in enumerate(clauses):
+        if first in clean_fragment(clause):
+            rest = " ".join(clauses[i + 1 :])
+            second = hook(rest, max_chars) if rest.strip() else None
+            return second if second and second != first else None
+    return None
+
+
 def _stem(word: str) -> str:
     word = word.strip(".,!?~'\"()[]").lower()
     if _all_hangul(word):
@@ -233,3 +249,144 @@ def intro_link(intro: str | None, text: str) -> str | None:
         if word in lowered:
             return clean_fragment(word)
     return None
+
+
+# --- topics, questions and worries --------------------------------------------------------------
+
+#: What a diary line or a chat message is about, for a concrete answer to a question. Korean
+#: stems are substrings; the short ones that hide inside unrelated words (잠 in 잠깐, 약 in 약속,
+#: 형 in 형태) are written with their particle or ending instead.
+TOPICS: tuple[str, ...] = (
+    "sleep",
+    "work",
+    "school",
+    "friends",
+    "family",
+    "food",
+    "health",
+    "money",
+    "love",
+    "weather",
+)
+
+_TOPIC_KO: Mapping[str, tuple[str, ...]] = {
+    "sleep": words(
+        "잠을 잠이 잠도 잠들 잠자 못_자 못자 잘_못_자 불면 수면 늦잠 졸려 졸리 밤새 새벽에_깨"
+    ),
+    "work": words("회사 직장 팀장 상사 업무 야근 출근 퇴근 회의 보고서 동료 알바 프로젝트 이직"),
+    "school": words(
+        "학교 시험 공부 과제 수업 숙제 교수님 성적 학원 수능 중간고사 기말고사 발표 졸업"
+    ),
+    "friends": words("친구 절친 동창"),
+    "family": words(
+        "가족 엄마 아빠 부모님 동생 언니 오빠 누나 할머니 할아버지 남편 아내 아들 부모"
+    ),
+    "food": words("밥 먹 요리 간식 점심 저녁밥 배고 맛집 식단 야식 배달"),
+    "health": words("병원 감기 두통 몸이 건강 운동 허리 열이_나 아파서 몸살 체했"),
+    "money": words("돈 월급 용돈 카드값 빚 저축 통장 월세 지출 적금 생활비 지갑"),
+    "love": words("연애 남자친구 여자친구 남친 여친 애인 썸 고백 데이트 짝사랑 헤어졌 결혼"),
+    "weather": words(
+        "날씨 비가 비_와 비_오 눈이_와 눈_와 더워 덥다 추워 춥다 장마 미세먼지 햇살 "
+        "천둥 태풍 소나기"
+    ),
+}
+
+_TOPIC_EN: Mapping[str, tuple[str, ...]] = {
+    "sleep": words(
+        r"sleep slept\b insomnia nap\b awake\b bedtime can't_sleep couldn't_sleep tired\b nightmare"
+    ),
+    "work": words(
+        r"work\b job\b boss\b office\b meeting colleague coworker deadline shift\b overtime "
+        r"project\b manager\b"
+    ),
+    "school": words(
+        r"school exam test\b study homework class\b teacher grade professor assignment "
+        r"lecture\b semester"
+    ),
+    "friends": words(r"friend buddy\b"),
+    "family": words(
+        r"family mom\b dad\b mother father parents? sister brother grandma grandpa husband "
+        r"wife\b son\b daughter kids?\b"
+    ),
+    "food": words(r"food\b eat ate\b cook lunch dinner breakfast meal snack hungry recipe diet\b"),
+    "health": words(
+        r"health sick\b ill\b doctor hospital flu\b headache fever\b exercise workout pain\b "
+        r"back_hurts"
+    ),
+    "money": words(r"money salary rent\b debt budget saving pay\b bills? broke\b expensive"),
+    "love": words(
+        r"boyfriend girlfriend partner\b crush\b dating date\b broke_up breakup relationship "
+        r"married"
+    ),
+    "weather": words(r"weather rain snow\b hot\b cold\b sunny windy humid heatwave thunder storm"),
+}
+
+_TOPIC_EN_RE: Mapping[str, re.Pattern[str]] = {
+    topic: re.compile(r"(?<![a-z])(?:" + "|".join(patterns) + ")")
+    for topic, patterns in _TOPIC_EN.items()
+}
+
+
+def topic(text: str) -> str | None:
+    """The topic (one of :data:`TOPICS`) the text is most about, or None when none is named.
+
+    The topic with most keyword hits wins; a tie goes to the one named first, since people
+    usually lead with what they want to talk about.
+    """
+    lowered = " ".join(text.lower().split())
+    best: tuple[int, int, str] | None = None
+    for name in TOPICS:
+        hits = [i for stem in _TOPIC_KO[name] for i in _positions(lowered, stem)]
+        hits += [m.start() for m in _TOPIC_EN_RE[name].finditer(lowered)]
+        if hits:
+            key = (-len(hits), min(hits), name)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    found: list[int] = []
+    start = text.find(needle)
+    while start != -1:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found
+
+
+#: A request for help or a suggestion ("how do I…", "어떻게 하면…").
+_ASKS = re.compile(
+    r"어떻게\s*하면|어떻게\s*해야|어떡하|어떻게\s*하지|뭘\s*해야|뭐\s*하면|뭘\s*하면|"
+    r"(?:좋을|될|할|괜찮을)까|방법\s*(?:있|없|좀|이)|추천|조언|팁\s|"
+    r"\bhow\s+(?:do|can|should|to|could)\b|\bwhat\s+(?:should|can|could|do)\b|"
+    r"\bshould\s+i\b|\bany\s+(?:tips?|advice|ideas?)\b|\bideas?\s+for\b|\bhelp\s+me\b",
+    re.IGNORECASE,
+)
+
+#: Troubles said without an emotion word: "can't sleep", "잘 안 돼".
+_WORRIES = re.compile(
+    r"잘\s*못\s*자|못\s*자|잠이\s*안|잘\s*안\s*돼|안\s*돼서|고민|막막|걱정|모르겠|"
+    r"can'?t\s+sleep|couldn'?t\s+sleep|trouble\b|struggl|problem|worr|can'?t\s+focus|"
+    r"don'?t\s+know\s+what",
+    re.IGNORECASE,
+)
+
+
+def asks(text: str) -> bool:
+    """Whether the text asks something: a question mark, or a request for a suggestion.
+
+    Anna must answer a question with an answer of its kind, not with a reaction to a "day".
+    """
+    return "?" in text or "？" in text or bool(_ASKS.search(text))
+
+
+def is_worry(text: str) -> bool:
+    """Whether the text is a worry or a plea for help (cheering it on would be tone-deaf).
+
+    A question counts when no emotion word says it is a happy one: people mostly ask a friend
+    about what troubles them, and "tell me more, you'll do great" is the reply that hurt.
+    """
+    feeling = text_emotion(text, "ko")
+    if feeling is Emotion.HAPPY:
+        return False
+    return bool(_WORRIES.search(text)) or (feeling is None and asks(text))

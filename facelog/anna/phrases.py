@@ -56,6 +56,465 @@ class Bank:
     look: Mapping[Emotion, str]
     feel: Mapping[Emotion, str]
     emotion_name: Mapping[Emotion, str]
+    #: A worry or a question without emotion words: "open", "empathy", "comfort", "advice"
+    #: (when nothing was asked), "close" (comments) and "ask" (chat) lines; none of them cheers.
+    worry: Mapping[str, Options]
+    #: Concrete suggestions per lexicon topic, for a question.
+    answer: Mapping[str, Options]
+    #: An honest answer to a question on a topic Anna knows nothing about.
+    unsure: Options
+    #: The month's numbers when two or more emotions share the top count ({doms} names them).
+    letter_tie: Options
+    #: A second piece of the diary ({hook}), used before any neutral filler.
+    detail: Options
+
+
+# --- worries, answers and ties (issue #18) ------------------------------------------------------
+#
+# A worry (a trouble or a question without emotion words) gets its own lines: none of them
+# praises or cheers, because "you'll do great!" after "I can't sleep, what should I do?" was the
+# reply that hurt. A question gets a concrete suggestion on a topic the lexicon knows
+# (``lexicon.TOPICS``), or an honest "I'm not sure, but…" on any other.
+
+_KO_CASUAL_WORRY: Mapping[str, Options] = {
+    "open": (
+        "{voc} 그게 요즘 마음에 걸리는구나.",
+        "{voc} 그 얘기 꺼내 줘서 고마워.",
+        "{voc} 그런 고민이 있었구나.",
+        "{voc} 그거 은근히 신경 쓰이지.",
+        "{voc} 얘기해 줘서 고마워, 같이 생각해 보자.",
+        "{voc} 요즘 그 일로 마음이 편치 않았겠다.",
+    ),
+    "empathy": (
+        "그런 게 계속되면 지치지.",
+        "누구라도 그런 건 고민될 거야.",
+        "그런 고민은 혼자 하면 더 커지더라.",
+        "신경 쓰이는 게 당연해.",
+        "나라도 그거 꽤 고민됐을 거야.",
+        "마음 한쪽이 계속 무거웠겠다.",
+    ),
+    "comfort": (
+        "혼자 끙끙 앓지 않고 털어놓은 것만으로도 한 걸음이야.",
+        "답이 바로 안 보여도 괜찮아.",
+        "한 번에 다 해결하지 않아도 괜찮아.",
+        "조금씩 나아지면 그걸로 충분해.",
+        "천천히 같이 방법을 찾아보자.",
+        "그 고민, 나도 같이 들고 있을게.",
+    ),
+    "advice": (
+        "고민되는 걸 종이에 적고 지금 할 수 있는 것 하나만 골라 봐.",
+        "오늘은 고민을 잠깐 내려놓고 푹 쉬어 봐.",
+        "비슷한 일을 겪어 본 사람 얘기를 들어 보면 도움이 될 거야.",
+        "작게 하나만 시도해 보고 어땠는지 보자.",
+        "믿을 만한 사람한테 한 번 얘기해 보면 생각이 정리될 거야.",
+        "너무 늦지 않게 자고 내일 맑은 머리로 다시 생각해 보자.",
+    ),
+    "close": (
+        "어떻게 됐는지 나중에 꼭 알려 줘.",
+        "또 고민되면 언제든 얘기해.",
+        "내가 여기 있을게, 천천히 해 보자.",
+    ),
+    "ask": (
+        "해 보고 어땠는지 알려 줄래?",
+        "제일 먼저 뭐부터 해 볼 것 같아?",
+        "그 얘기 좀 더 자세히 해 줄래?",
+        "요즘 제일 마음에 걸리는 게 뭐야?",
+        "혹시 내가 더 도와줄 수 있는 게 있을까?",
+        "언제부터 그랬어?",
+    ),
+}
+
+_KO_CASUAL_ANSWER: Mapping[str, Options] = {
+    "sleep": (
+        "자기 한 시간 전엔 휴대폰을 멀리 두고, 매일 같은 시간에 일어나 봐.",
+        "오후엔 커피를 줄이고, 잠이 안 오면 잠깐 일어나서 책을 읽다가 다시 누워 봐.",
+        "낮에 햇볕 보면서 20분쯤 걷고, 자기 전엔 따뜻한 물로 씻어 봐.",
+    ),
+    "work": (
+        "할 일을 적고 제일 급한 것 하나부터 끝내 봐, 나머지는 그다음이야.",
+        "상사나 동료랑 부딪혔다면 하루 지나서 차분할 때 짧게 얘기해 봐.",
+        "점심시간엔 잠깐이라도 자리를 떠나서 일 생각을 끊어 봐.",
+    ),
+    "school": (
+        "공부는 25분 집중하고 5분 쉬는 식으로 끊어서 해 봐.",
+        "시험 범위를 작게 나눠서 날짜별로 적어 두면 훨씬 덜 막막해.",
+        "모르는 부분은 혼자 붙잡지 말고 선생님이나 친구한테 바로 물어봐.",
+    ),
+    "friends": (
+        "친구한테 서운했다면 탓하기보다 네 마음이 어땠는지부터 솔직하게 말해 봐.",
+        "먼저 짧게 연락해서 밥 한번 먹자고 해 보는 건 어때?",
+        "오해가 있으면 메시지보다 직접 만나서 얘기하는 게 훨씬 나아.",
+    ),
+    "family": (
+        "가족한테 하고 싶은 말을 먼저 짧게 적어 보고, 차분할 때 전해 봐.",
+        "이번 주에 가족이랑 밥 한 끼 같이 먹으면서 얘기해 보는 건 어때?",
+        "부딪힐 땐 잠깐 자리를 피했다가 마음이 가라앉은 뒤에 다시 얘기해 봐.",
+    ),
+    "food": (
+        "냉장고에 있는 재료로 볶음밥이나 달걀 요리를 해 보는 건 어때? 간단하고 든든해.",
+        "끼니는 거르지 말고, 바쁠 땐 바나나나 우유라도 챙겨 먹어.",
+        "좋아하는 음식 하나 정해서 천천히 맛있게 먹어 봐.",
+    ),
+    "health": (
+        "아픈 게 며칠 계속되면 참지 말고 병원에 꼭 가 봐.",
+        "물을 자주 마시고 무리하지 말고 일찍 쉬어.",
+        "하루 20분만 걸어도 몸이 훨씬 가벼워질 거야.",
+    ),
+    "money": (
+        "이번 달 쓴 돈을 한 번 적어 보면 어디서 새는지 바로 보여.",
+        "월급 들어오는 날 조금이라도 먼저 따로 떼어 두는 걸 추천해.",
+        "큰 지출은 바로 결제하지 말고 하루만 미뤘다가 정해 봐.",
+    ),
+    "love": (
+        "마음이 궁금하면 혼자 추측하기보다 솔직하게 한 번 물어보는 게 제일 좋아.",
+        "서운한 건 쌓아 두지 말고 차분할 때 짧게 말해 봐.",
+        "상대 마음보다 네 마음이 어떤지 먼저 적어 보면 답이 보일 거야.",
+    ),
+    "weather": (
+        "나가기 전에 날씨 앱을 한 번 보고 우산이나 겉옷을 챙겨.",
+        "날이 궂을 땐 실내에서 할 수 있는 작은 즐거움을 하나 정해 봐.",
+        "더운 날엔 물을 자주 마시고, 추운 날엔 목을 따뜻하게 감싸.",
+    ),
+}
+
+_KO_CASUAL_UNSURE: Options = (
+    "잘은 모르지만, 그 일을 잘 아는 사람한테 한 번 물어보는 게 제일 빠를 거야.",
+    "잘은 모르지만, 너무 혼자 결정하려고 하지 않아도 돼.",
+    "잘은 모르지만, 비슷한 경험을 한 사람 얘기를 찾아보면 길이 보일 거야.",
+    "잘은 모르지만, 급하지 않다면 하루쯤 더 생각해 봐도 괜찮아.",
+    "잘은 모르지만, 지금 할 수 있는 제일 작은 것 하나부터 해 보면 좋겠어.",
+    "잘은 모르지만, 고민되는 걸 적어 보면 뭐가 제일 중요한지 보일 거야.",
+)
+
+_KO_POLITE_WORRY: Mapping[str, Options] = {
+    "open": (
+        "{voc} 그게 요즘 마음에 걸리셨군요.",
+        "{voc} 그 이야기를 꺼내 주셔서 고마워요.",
+        "{voc} 그런 고민이 있으셨군요.",
+        "{voc} 그거 은근히 신경 쓰이죠.",
+        "{voc} 이야기해 주셔서 고마워요, 같이 생각해 봐요.",
+        "{voc} 요즘 그 일로 마음이 편치 않으셨겠어요.",
+    ),
+    "empathy": (
+        "그런 게 계속되면 지치죠.",
+        "누구라도 그런 건 고민될 거예요.",
+        "그런 고민은 혼자 하면 더 커지더라고요.",
+        "신경 쓰이시는 게 당연해요.",
+        "저라도 그거 꽤 고민됐을 거예요.",
+        "마음 한쪽이 계속 무거우셨겠어요.",
+    ),
+    "comfort": (
+        "혼자 앓지 않고 털어놓으신 것만으로도 한 걸음이에요.",
+        "답이 바로 보이지 않아도 괜찮아요.",
+        "한 번에 다 해결하지 않으셔도 괜찮아요.",
+        "조금씩 나아지면 그걸로 충분해요.",
+        "천천히 같이 방법을 찾아봐요.",
+        "그 고민, 저도 같이 들고 있을게요.",
+    ),
+    "advice": (
+        "고민되는 걸 종이에 적고 지금 할 수 있는 것 하나만 골라 보세요.",
+        "오늘은 고민을 잠깐 내려놓고 푹 쉬어 보세요.",
+        "비슷한 일을 겪어 본 분의 이야기를 들어 보시면 도움이 될 거예요.",
+        "작게 하나만 시도해 보시고 어땠는지 봐요.",
+        "믿을 만한 분께 한 번 이야기해 보시면 생각이 정리될 거예요.",
+        "너무 늦지 않게 주무시고 내일 맑은 머리로 다시 생각해 봐요.",
+    ),
+    "close": (
+        "어떻게 됐는지 나중에 꼭 알려 주세요.",
+        "또 고민되시면 언제든 이야기해 주세요.",
+        "제가 여기 있을게요, 천천히 해 봐요.",
+    ),
+    "ask": (
+        "해 보시고 어땠는지 알려 주실래요?",
+        "제일 먼저 뭐부터 해 보실 것 같아요?",
+        "그 이야기를 조금 더 자세히 해 주실래요?",
+        "요즘 제일 마음에 걸리는 게 뭐예요?",
+        "혹시 제가 더 도와드릴 수 있는 게 있을까요?",
+        "언제부터 그러셨어요?",
+    ),
+}
+
+_KO_POLITE_ANSWER: Mapping[str, Options] = {
+    "sleep": (
+        "주무시기 한 시간 전엔 휴대폰을 멀리 두시고, 매일 같은 시간에 일어나 보세요.",
+        "오후엔 커피를 줄이시고, 잠이 안 오면 잠깐 일어나 책을 읽다가 다시 누워 보세요.",
+        "낮에 햇볕을 보며 20분쯤 걷고, 주무시기 전엔 따뜻한 물로 씻어 보세요.",
+    ),
+    "work": (
+        "할 일을 적고 제일 급한 것 하나부터 끝내 보세요, 나머지는 그다음이에요.",
+        "상사나 동료와 부딪히셨다면 하루 지나 차분할 때 짧게 이야기해 보세요.",
+        "점심시간엔 잠깐이라도 자리를 떠나 일 생각을 끊어 보세요.",
+    ),
+    "school": (
+        "공부는 25분 집중하고 5분 쉬는 식으로 끊어서 해 보세요.",
+        "시험 범위를 작게 나눠 날짜별로 적어 두시면 훨씬 덜 막막해요.",
+        "모르는 부분은 혼자 붙잡지 마시고 선생님이나 친구에게 바로 물어보세요.",
+    ),
+    "friends": (
+        "친구에게 서운하셨다면 탓하기보다 마음이 어땠는지부터 솔직하게 말해 보세요.",
+        "먼저 짧게 연락해서 식사 한번 하자고 해 보시는 건 어때요?",
+        "오해가 있다면 메시지보다 직접 만나서 이야기하시는 게 훨씬 나아요.",
+    ),
+    "family": (
+        "가족에게 하고 싶은 말을 먼저 짧게 적어 보시고, 차분할 때 전해 보세요.",
+        "이번 주에 가족과 식사 한 끼 함께하시며 이야기해 보시는 건 어때요?",
+        "부딪힐 땐 잠깐 자리를 피했다가 마음이 가라앉은 뒤에 다시 이야기해 보세요.",
+    ),
+    "food": (
+        "냉장고에 있는 재료로 볶음밥이나 달걀 요리를 해 보시는 건 어때요? 간단하고 든든해요.",
+        "끼니는 거르지 마시고, 바쁘실 땐 바나나나 우유라도 챙겨 드세요.",
+        "좋아하시는 음식 하나 정해서 천천히 맛있게 드셔 보세요.",
+    ),
+    "health": (
+        "아프신 게 며칠 계속되면 참지 마시고 병원에 꼭 가 보세요.",
+        "물을 자주 드시고 무리하지 마시고 일찍 쉬세요.",
+        "하루 20분만 걸으셔도 몸이 훨씬 가벼워질 거예요.",
+    ),
+    "money": (
+        "이번 달 쓴 돈을 한 번 적어 보시면 어디서 새는지 바로 보여요.",
+        "월급날 조금이라도 먼저 따로 떼어 두시는 걸 추천해요.",
+        "큰 지출은 바로 결제하지 마시고 하루만 미뤘다가 정해 보세요.",
+    ),
+    "love": (
+        "마음이 궁금하시면 혼자 추측하기보다 솔직하게 한 번 물어보시는 게 제일 좋아요.",
+        "서운한 건 쌓아 두지 마시고 차분할 때 짧게 말씀해 보세요.",
+        "상대 마음보다 본인 마음이 어떤지 먼저 적어 보시면 답이 보일 거예요.",
+    ),
+    "weather": (
+        "나가시기 전에 날씨 앱을 한 번 보시고 우산이나 겉옷을 챙기세요.",
+        "날이 궂을 땐 실내에서 할 수 있는 작은 즐거움을 하나 정해 보세요.",
+        "더운 날엔 물을 자주 드시고, 추운 날엔 목을 따뜻하게 감싸세요.",
+    ),
+}
+
+_KO_POLITE_UNSURE: Options = (
+    "잘은 모르지만, 그 일을 잘 아는 분께 한 번 여쭤보시는 게 제일 빠를 거예요.",
+    "잘은 모르지만, 너무 혼자 결정하려고 하지 않으셔도 돼요.",
+    "잘은 모르지만, 비슷한 경험을 한 분의 이야기를 찾아보시면 길이 보일 거예요.",
+    "잘은 모르지만, 급하지 않다면 하루쯤 더 생각해 보셔도 괜찮아요.",
+    "잘은 모르지만, 지금 할 수 있는 제일 작은 것 하나부터 해 보시면 좋겠어요.",
+    "잘은 모르지만, 고민되는 걸 적어 보시면 뭐가 제일 중요한지 보일 거예요.",
+)
+
+_EN_CASUAL_WORRY: Mapping[str, Options] = {
+    "open": (
+        "Hey {voc}, sounds like that's been on your mind.",
+        "Hey {voc}, I'm glad you brought this up.",
+        "Oh {voc}, that's a real worry.",
+        "Hey {voc}, thanks for telling me, let's think it through.",
+        "{voc}, that kind of thing really nags at you, huh?",
+        "Hey {voc}, that's been weighing on you lately, hasn't it?",
+    ),
+    "empathy": (
+        "That wears you down when it keeps going.",
+        "Anyone would be stuck on that one.",
+        "Worries like that grow when you carry them alone.",
+        "Of course it's on your mind.",
+        "I'd be turning it over in my head too.",
+        "It must've been sitting with you all day.",
+    ),
+    "comfort": (
+        "Just saying it out loud is already a step.",
+        "It's fine if the answer isn't clear yet.",
+        "You don't have to fix it all at once.",
+        "A little better each day is enough.",
+        "Let's figure it out together, slowly.",
+        "I'm carrying this one with you.",
+    ),
+    "advice": (
+        "Write the worry down and pick one small thing you can do now.",
+        "Put the worry down for tonight and get some rest.",
+        "Hearing from someone who's been through it might help.",
+        "Try one small step and see how it goes.",
+        "Talking it over with someone you trust usually sorts it out a bit.",
+        "Get some sleep and look at it again with a clear head.",
+    ),
+    "close": (
+        "Let me know how it goes, okay?",
+        "If it keeps bugging you, come talk anytime.",
+        "I'm here, let's take it slow.",
+    ),
+    "ask": (
+        "Will you tell me how it goes?",
+        "What do you think you'll try first?",
+        "Can you tell me a bit more about it?",
+        "What's bothering you most about it?",
+        "Is there anything else I can help with?",
+        "How long has it been like this?",
+    ),
+}
+
+_EN_CASUAL_ANSWER: Mapping[str, Options] = {
+    "sleep": (
+        "Put your phone away an hour before bed and get up at the same time every day.",
+        "Skip coffee after lunch, and if sleep won't come, get up and read for a bit.",
+        "Get twenty minutes of daylight on a walk, and take a warm shower before bed.",
+    ),
+    "work": (
+        "List what's due and finish the most urgent thing first, the rest can wait.",
+        "If you clashed with someone at work, talk briefly once you've both cooled off.",
+        "Step away from your desk at lunch, even for ten minutes.",
+    ),
+    "school": (
+        "Study in 25-minute blocks with 5-minute breaks.",
+        "Split the exam material into small chunks and put a date on each.",
+        "Don't sit stuck on what you don't get, ask a teacher or a friend right away.",
+    ),
+    "friends": (
+        "Tell your friend how it felt for you instead of what they did wrong.",
+        "Send a quick message and suggest grabbing a meal.",
+        "If there's a misunderstanding, talk in person rather than by text.",
+    ),
+    "family": (
+        "Jot down what you want to tell your family, then say it when things are calm.",
+        "How about sharing a meal with your family this week and talking then?",
+        "When it gets tense, step away for a bit and pick it up once you're calm.",
+    ),
+    "food": (
+        "Try fried rice or eggs with whatever's in the fridge, quick and filling.",
+        "Don't skip meals; when you're busy, at least grab a banana or some milk.",
+        "Pick one food you love and eat it slowly.",
+    ),
+    "health": (
+        "If it still hurts after a few days, don't tough it out, see a doctor.",
+        "Drink plenty of water, don't push yourself and rest early.",
+        "Even a 20-minute walk a day makes your body feel lighter.",
+    ),
+    "money": (
+        "Write down what you spent this month and you'll see where it leaks.",
+        "On payday, set a little aside first, before spending anything.",
+        "Wait a day before any big purchase and decide then.",
+    ),
+    "love": (
+        "If you're wondering how they feel, asking honestly beats guessing.",
+        "Don't let hurt feelings pile up, say it briefly when you're calm.",
+        "Write down how you feel first, and the answer may get clearer.",
+    ),
+    "weather": (
+        "Check the forecast before you head out and grab an umbrella or a jacket.",
+        "On gloomy days, plan one small indoor treat.",
+        "Drink lots of water when it's hot and keep your neck warm when it's cold.",
+    ),
+}
+
+_EN_CASUAL_UNSURE: Options = (
+    "I'm not sure, but asking someone who knows this stuff might be the fastest way.",
+    "I'm not sure, but you don't have to decide it all alone.",
+    "I'm not sure, but hearing from someone who's been there might show the way.",
+    "I'm not sure, but if it's not urgent, giving it another day is fine.",
+    "I'm not sure, but starting with the smallest step you can take now might help.",
+    "I'm not sure, but writing it down might show what matters most.",
+)
+
+_EN_POLITE_WORRY: Mapping[str, Options] = {
+    "open": (
+        "{voc}, it sounds like this has been on your mind.",
+        "{voc}, I am glad you brought this up.",
+        "{voc}, that is a real worry.",
+        "{voc}, thank you for telling me; let us think it through.",
+        "{voc}, that kind of thing can be hard to set aside.",
+        "{voc}, this seems to have been weighing on you lately.",
+    ),
+    "empathy": (
+        "It is tiring when something like that keeps going.",
+        "Anyone would find that hard to decide.",
+        "Worries like that grow when they are carried alone.",
+        "Of course it is on your mind.",
+        "I would be thinking it over too.",
+        "It must have stayed with you all day.",
+    ),
+    "comfort": (
+        "Saying it out loud is already a step.",
+        "It is fine if the answer is not clear yet.",
+        "You do not have to solve it all at once.",
+        "A little better each day is enough.",
+        "Let us find a way together, slowly.",
+        "I am carrying this one with you.",
+    ),
+    "advice": (
+        "You might write the worry down and choose one small thing to do now.",
+        "Perhaps set the worry aside for tonight and rest.",
+        "Hearing from someone who has been through it may help.",
+        "You might try one small step and see how it goes.",
+        "Talking it over with someone you trust may help you sort it out.",
+        "Some rest may help you look at it again with a clear mind.",
+    ),
+    "close": (
+        "Please let me know how it goes.",
+        "If it keeps troubling you, please come and talk anytime.",
+        "I am here; let us take it slowly.",
+    ),
+    "ask": (
+        "Would you tell me how it goes?",
+        "What do you think you will try first?",
+        "Could you tell me a little more about it?",
+        "What troubles you most about it?",
+        "Is there anything else I can help with?",
+        "How long has it been like this?",
+    ),
+}
+
+_EN_POLITE_ANSWER: Mapping[str, Options] = {
+    "sleep": (
+        "You might set your phone aside an hour before bed and rise at the same time each day.",
+        "Perhaps avoid coffee after lunch, and if sleep does not come, get up and read a little.",
+        "A twenty-minute walk in daylight and a warm shower before bed may help.",
+    ),
+    "work": (
+        "You might list what is due and finish the most urgent task first.",
+        "If there was friction at work, a brief talk once everyone is calm may help.",
+        "Please step away from your desk at lunch, even for ten minutes.",
+    ),
+    "school": (
+        "You might study in 25-minute blocks with 5-minute breaks.",
+        "Dividing the exam material into small parts, each with a date, may help.",
+        "Please ask a teacher or a friend right away about what is unclear.",
+    ),
+    "friends": (
+        "You might tell your friend how it felt for you rather than what they did wrong.",
+        "Perhaps send a short message and suggest sharing a meal.",
+        "If there is a misunderstanding, talking in person is better than by text.",
+    ),
+    "family": (
+        "You might note what you wish to tell your family and share it when things are calm.",
+        "Perhaps share a meal with your family this week and talk then.",
+        "When it becomes tense, a short pause before talking again may help.",
+    ),
+    "food": (
+        "Perhaps fried rice or eggs with what is in the fridge; it is quick and filling.",
+        "Please do not skip meals; a banana or some milk is better than nothing.",
+        "You might choose one dish you love and enjoy it slowly.",
+    ),
+    "health": (
+        "If the pain lasts a few days, please see a doctor.",
+        "Please drink plenty of water, avoid overdoing it and rest early.",
+        "Even a 20-minute walk each day may make your body feel lighter.",
+    ),
+    "money": (
+        "Writing down this month's spending may show where the money goes.",
+        "On payday, setting a little aside first may help.",
+        "Perhaps wait a day before any large purchase and decide then.",
+    ),
+    "love": (
+        "If you wonder how they feel, asking honestly is better than guessing.",
+        "Please do not let hurt feelings pile up; say it briefly when you are calm.",
+        "Writing down how you feel first may make the answer clearer.",
+    ),
+    "weather": (
+        "Please check the forecast before going out and take an umbrella or a jacket.",
+        "On gloomy days, you might plan one small indoor pleasure.",
+        "Please drink plenty of water on hot days and keep your neck warm on cold ones.",
+    ),
+}
+
+_EN_POLITE_UNSURE: Options = (
+    "I am not sure, but asking someone who knows this well may be the quickest way.",
+    "I am not sure, but you do not have to decide it all alone.",
+    "I am not sure, but hearing from someone who has been there may show the way.",
+    "I am not sure, but if it is not urgent, another day of thought is fine.",
+    "I am not sure, but beginning with the smallest step you can take now may help.",
+    "I am not sure, but writing it down may show what matters most.",
+)
 
 
 _KO_NAMES = {A: "분노", H: "기쁨", P: "당황", S: "슬픔"}
@@ -66,24 +525,32 @@ KO_CASUAL = Bank(
     opener={
         H: (
             "{voc} 오늘 얼굴에 웃음이 가득하다!",
+            "{voc} 오늘 눈웃음이 제대로다!",
+            "{voc} 얼굴에 좋은 일 있었다고 쓰여 있네!",
             "{voc} 사진 보자마자 나까지 기분 좋아졌어!",
             "{voc} 오늘 표정이 진짜 밝다!",
             "{voc} 오늘 완전 행복해 보여서 반가웠어!",
         ),
         S: (
             "{voc} 오늘 표정이 좀 지쳐 보여서 마음이 쓰였어.",
+            "{voc} 오늘은 얼굴에 피곤함이 내려앉아 있네.",
+            "{voc} 표정이 많이 가라앉아 보여서 걱정됐어.",
             "{voc} 사진 속 눈빛이 조금 가라앉아 있네.",
             "{voc} 오늘 많이 힘들었구나.",
             "{voc} 표정 보니까 오늘 하루가 무거웠나 봐.",
         ),
         A: (
             "{voc} 오늘 표정에 속상함이 그대로 보인다.",
+            "{voc} 입술 꾹 다문 게 딱 보여.",
+            "{voc} 오늘 얼굴에 열이 잔뜩 올라 있네.",
             "{voc} 사진만 봐도 화가 많이 났던 게 느껴져.",
             "{voc} 오늘 진짜 답답한 일이 있었나 보네.",
             "{voc} 표정이 잔뜩 굳어 있네.",
         ),
         P: (
             "{voc} 오늘 표정이 많이 놀란 것 같아.",
+            "{voc} 표정에 정신없던 하루가 그대로 보여.",
+            "{voc} 얼굴에 놀란 기색이 아직 남아 있네.",
             "{voc} 사진 보니까 정신없는 하루였나 봐.",
             "{voc} 오늘 뭔가 당황스러운 일이 있었구나.",
             "{voc} 눈이 동그래진 게 딱 보여.",
@@ -101,6 +568,8 @@ KO_CASUAL = Bank(
         "근데 표정은 {look} 보이는데 글에서는 {feel} 느껴져서 궁금해. 진짜 마음은 어때?",
         "얼굴은 {look} 보이는데 글은 {feel} 읽혀. 혹시 말 못 한 게 있어?",
         "표정은 {look} 보이는데 글은 {feel} 느껴져. 무슨 일이야?",
+        "사진은 {look} 보이는데 글은 {feel} 느껴져. 어느 쪽이 진짜 네 마음이야?",
+        "얼굴은 {look} 보이는데 글에서는 {feel} 느껴지네. 지금 기분은 어때?",
     ),
     intro=(
         "‘{kw}’ 얘기가 나오니까 딱 너다운 하루네.",
@@ -111,24 +580,32 @@ KO_CASUAL = Bank(
         Part.EMPATHY: {
             H: (
                 "이런 날은 나도 덩달아 신나!",
+                "듣기만 해도 내 기분까지 환해져.",
+                "그런 날은 오래 기억하고 싶지.",
                 "좋은 일은 같이 기뻐해야 제맛이지!",
                 "네가 웃으니까 나도 괜히 웃음이 나.",
                 "그 설렘이 여기까지 전해져.",
             ),
             S: (
                 "그런 날은 뭘 해도 마음이 무겁지.",
+                "얘기만 들어도 마음이 먹먹해.",
+                "그럴 땐 작은 일도 버겁게 느껴지지.",
                 "나라도 그 상황이면 많이 속상했을 거야.",
                 "그 마음 어떤지 알 것 같아.",
                 "혼자 삼키느라 힘들었겠다.",
             ),
             A: (
                 "그건 화날 만하지!",
+                "그런 일 당하면 누구라도 열받지.",
+                "나도 듣다가 울컥했어.",
                 "나였어도 진짜 억울했을 거야.",
                 "그 상황이면 누구라도 답답했을 거야.",
                 "속이 부글부글했겠다.",
             ),
             P: (
                 "갑자기 그러면 누구라도 놀라지.",
+                "생각만 해도 나까지 가슴이 콩닥거려.",
+                "그 순간 얼마나 당황했을지 알 것 같아.",
                 "나라도 순간 머리가 하얘졌을 거야.",
                 "그렇게 정신없으면 당황하는 게 당연해.",
                 "심장이 쿵 내려앉았겠다.",
@@ -142,22 +619,33 @@ KO_CASUAL = Bank(
         Part.COMFORT: {
             H: (
                 "이렇게 좋은 하루를 보낸 건 네가 잘 살아온 덕분이야.",
+                "이런 날이 앞으로 더 자주 찾아올 거야.",
+                "오늘의 좋은 기분은 네가 만든 거야.",
+                "지금 이 기분 마음껏 즐겨.",
                 "오늘 같은 날은 마음껏 누려도 돼.",
                 "이 기분 오래오래 간직했으면 좋겠어.",
             ),
             S: (
                 "오늘은 여기까지 버틴 것만으로도 충분해.",
+                "울고 싶으면 울어도 괜찮아.",
+                "천천히 괜찮아지면 돼.",
                 "너무 자책하지 마, 넌 잘하고 있어.",
                 "힘든 날도 지나가니까 오늘은 푹 쉬어.",
                 "내가 늘 네 편인 거 잊지 마.",
             ),
             A: (
                 "네 잘못이 아니니까 너무 담아 두지 마.",
+                "화가 나는 건 자연스러운 거야.",
+                "그 마음 억지로 누르지 않아도 돼.",
+                "네 기분이 틀린 게 아니야.",
                 "화가 나는 건 네가 그만큼 진심이었단 뜻이야.",
                 "오늘 일로 네 가치가 달라지는 건 아니야.",
             ),
             P: (
                 "놀란 마음은 금방 가라앉을 거야.",
+                "이제 지나갔으니까 한숨 돌려도 돼.",
+                "누구라도 그 상황이면 허둥댔을 거야.",
+                "그만하면 침착하게 넘긴 거야.",
                 "그 정도면 충분히 잘 대처한 거야.",
                 "괜찮아, 다들 그런 순간이 있어.",
             ),
@@ -170,21 +658,33 @@ KO_CASUAL = Bank(
         Part.ADVICE: {
             H: (
                 "오늘 기분을 사진 한 장이랑 같이 적어 두면 나중에 큰 힘이 될 거야.",
+                "좋아하는 노래 한 곡 틀어 놓고 이 기분을 즐겨 봐.",
+                "이 기쁨을 같이 나눌 사람한테 소식 전해 봐.",
+                "오늘 잘된 이유를 한 줄 적어 두면 다음에도 써먹을 수 있어.",
                 "고마운 사람이 있다면 오늘 안에 짧게라도 연락해 봐.",
                 "이 좋은 기운으로 미뤄 둔 일 하나만 끝내 보는 건 어때?",
             ),
             S: (
                 "오늘 밤엔 따뜻한 물로 씻고 휴대폰은 멀리 두고 일찍 자 봐.",
+                "따뜻한 차 한 잔 마시면서 잠깐 쉬어 가.",
+                "좋아하는 음악 틀어 놓고 오늘은 아무것도 하지 말아 봐.",
+                "마음이 무거우면 글로 한 번 다 쏟아내 봐.",
                 "믿을 만한 사람한테 딱 한 줄이라도 털어놔 봐.",
                 "내일 아침엔 10분만 밖에 나가서 걸어 보는 건 어때?",
             ),
             A: (
                 "답장하기 전에 하룻밤만 묵혀 두는 건 어때?",
+                "찬물 한 잔 마시고 열 번만 천천히 숨 쉬어 봐.",
+                "하고 싶은 말은 메모장에 써 두고 내일 다시 읽어 봐.",
+                "땀 날 만큼 운동하면 화가 좀 빠질 거야.",
                 "화난 이유를 세 줄로 적어 보면 머리가 좀 정리될 거야.",
                 "잠깐 밖에 나가서 빠르게 걷고 오면 열이 좀 식을 거야.",
             ),
             P: (
                 "숨을 네 번 천천히 쉬고 할 일을 하나씩 적어 봐.",
+                "따뜻한 물 한 잔 마시고 잠깐 앉아서 쉬어 봐.",
+                "지금 당장 할 수 있는 것 하나만 먼저 해 봐.",
+                "놀란 몸은 푹 자야 풀리니까 오늘은 일찍 누워.",
                 "내일 할 일 딱 세 개만 정해 두면 훨씬 덜 막막할 거야.",
                 "놀란 일은 믿을 만한 사람한테 한 번 얘기해 보면 금방 정리돼.",
             ),
@@ -196,13 +696,15 @@ KO_CASUAL = Bank(
         },
     },
     filler=(
-        "오늘 하루를 이렇게 기록해 둔 것도 멋지다.",
-        "나중에 이 일기 다시 읽으면 또 새로울 것 같아.",
-        "어떤 순간이 제일 기억에 남았는지도 궁금해.",
         "이렇게 솔직하게 써 준 덕분에 네 하루가 더 가깝게 느껴져.",
+        "네 얘기는 언제든 여기서 들을게.",
+        "이런 얘기 나한테 들려줘서 고마워.",
+        "어떤 마음으로 이 글을 썼을지 계속 생각하게 돼.",
+        "한 줄 한 줄 천천히 읽었어.",
+        "네 하루를 같이 곱씹어 보게 되네.",
+        "다음 얘기도 여기서 기다리고 있을게.",
+        "지금 마음 그대로 여기 남겨 둬도 괜찮아.",
         "읽으면서 나도 같이 하루를 보낸 기분이었어.",
-        "사진이랑 글이 같이 있으니까 오늘이 더 생생하다.",
-        "요즘 네 일상이 어떻게 흘러가는지 알 수 있어서 좋아.",
     ),
     closing={
         H: (
@@ -280,7 +782,6 @@ KO_CASUAL = Bank(
         "네 얘기 들으니까 나도 그 자리에 있었던 것 같아.",
         "이렇게 바로 얘기해 줘서 좋다.",
         "요즘 네 하루가 어떻게 흘러가는지 궁금했거든.",
-        "말해 준 장면이 머릿속에 그려져.",
         "천천히 얘기해도 돼, 다 듣고 있어.",
     ),
     chat_question={
@@ -341,6 +842,18 @@ KO_CASUAL = Bank(
         "다음 달도 네 얘기 많이 들려줘!",
         "새로운 달도 너답게 보내자.",
     ),
+    worry=_KO_CASUAL_WORRY,
+    answer=_KO_CASUAL_ANSWER,
+    unsure=_KO_CASUAL_UNSURE,
+    detail=(
+        "‘{hook}’ 이 말도 계속 마음에 남아.",
+        "‘{hook}’ 이 부분도 자꾸 생각나.",
+        "‘{hook}’ 이 얘기도 그냥 지나칠 수가 없네.",
+    ),
+    letter_tie=(
+        "이번 달엔 일기를 {total}번 썼고, {doms} 감정이 {n}번씩 똑같이 제일 많았어.",
+        "{total}번의 기록 중에서 {doms} 감정이 {n}번씩 나란히 가장 자주 보였어.",
+    ),
     look=_KO_LOOK,
     feel=_KO_FEEL,
     emotion_name=_KO_NAMES,
@@ -350,24 +863,32 @@ KO_POLITE = Bank(
     opener={
         H: (
             "{voc} 오늘 얼굴에 웃음이 가득하네요!",
+            "{voc} 오늘 눈웃음이 정말 환하세요!",
+            "{voc} 얼굴에 좋은 일이 있었다고 쓰여 있네요!",
             "{voc} 사진을 보자마자 저까지 기분이 좋아졌어요!",
             "{voc} 오늘 표정이 정말 밝으세요!",
             "{voc} 오늘 정말 행복해 보이세요!",
         ),
         S: (
             "{voc} 오늘 표정이 조금 지쳐 보여서 마음이 쓰였어요.",
+            "{voc} 오늘은 얼굴에 피곤함이 내려앉아 있네요.",
+            "{voc} 표정이 많이 가라앉아 보여서 걱정됐어요.",
             "{voc} 사진 속 눈빛이 조금 가라앉아 있네요.",
             "{voc} 오늘 많이 힘드셨군요.",
             "{voc} 표정을 보니 오늘 하루가 무거우셨나 봐요.",
         ),
         A: (
             "{voc} 오늘 표정에 속상함이 그대로 보여요.",
+            "{voc} 입술을 꾹 다무신 게 보여요.",
+            "{voc} 오늘 얼굴에 열이 잔뜩 올라 있네요.",
             "{voc} 사진만 봐도 화가 많이 나셨던 게 느껴져요.",
             "{voc} 오늘 정말 답답한 일이 있으셨나 봐요.",
             "{voc} 표정이 많이 굳어 있네요.",
         ),
         P: (
             "{voc} 오늘 표정이 많이 놀라신 것 같아요.",
+            "{voc} 표정에 정신없던 하루가 그대로 보여요.",
+            "{voc} 얼굴에 놀란 기색이 아직 남아 있네요.",
             "{voc} 사진을 보니 정신없는 하루였나 봐요.",
             "{voc} 오늘 뭔가 당황스러운 일이 있으셨군요.",
             "{voc} 눈이 동그래지신 게 딱 보여요.",
@@ -388,6 +909,8 @@ KO_POLITE = Bank(
         "표정은 {look} 보이는데 글에서는 {feel} 느껴져서 궁금해요. 진짜 마음은 어떠세요?",
         "얼굴은 {look} 보이는데 글은 {feel} 읽혀요. 혹시 말하지 못한 게 있으세요?",
         "표정은 {look} 보이는데 글은 {feel} 느껴져요. 무슨 일 있으세요?",
+        "사진은 {look} 보이는데 글은 {feel} 느껴져요. 어느 쪽이 진짜 마음이세요?",
+        "얼굴은 {look} 보이는데 글에서는 {feel} 느껴지네요. 지금 기분은 어떠세요?",
     ),
     intro=(
         "‘{kw}’ 이야기가 나오니 정말 {given}님다운 하루네요.",
@@ -398,24 +921,32 @@ KO_POLITE = Bank(
         Part.EMPATHY: {
             H: (
                 "이런 날은 저도 덩달아 신나요!",
+                "듣기만 해도 제 기분까지 환해져요.",
+                "그런 날은 오래 기억하고 싶죠.",
                 "좋은 일은 같이 기뻐해야 제맛이죠!",
                 "웃으시니까 저도 괜히 웃음이 나요.",
                 "그 설렘이 여기까지 전해져요.",
             ),
             S: (
                 "그런 날은 뭘 해도 마음이 무겁죠.",
+                "이야기만 들어도 마음이 먹먹해요.",
+                "그럴 땐 작은 일도 버겁게 느껴지죠.",
                 "저라도 그 상황이면 많이 속상했을 거예요.",
                 "그 마음이 어떤지 알 것 같아요.",
                 "혼자 삼키느라 힘드셨겠어요.",
             ),
             A: (
                 "그건 화나실 만해요!",
+                "그런 일을 당하면 누구라도 화가 나죠.",
+                "저도 듣다가 울컥했어요.",
                 "저였어도 정말 억울했을 거예요.",
                 "그 상황이면 누구라도 답답했을 거예요.",
                 "속이 많이 상하셨겠어요.",
             ),
             P: (
                 "갑자기 그러면 누구라도 놀라죠.",
+                "생각만 해도 제 가슴까지 콩닥거려요.",
+                "그 순간 얼마나 당황하셨을지 알 것 같아요.",
                 "저라도 순간 머리가 하얘졌을 거예요.",
                 "그렇게 정신없으면 당황하시는 게 당연해요.",
                 "심장이 쿵 내려앉으셨겠어요.",
@@ -429,22 +960,33 @@ KO_POLITE = Bank(
         Part.COMFORT: {
             H: (
                 "이렇게 좋은 하루는 그동안 잘 살아오신 덕분이에요.",
+                "이런 날이 앞으로 더 자주 찾아올 거예요.",
+                "오늘의 좋은 기분은 스스로 만드신 거예요.",
+                "지금 이 기분을 마음껏 즐기세요.",
                 "오늘 같은 날은 마음껏 누리셔도 돼요.",
                 "이 기분을 오래 간직하셨으면 좋겠어요.",
             ),
             S: (
                 "오늘은 여기까지 버티신 것만으로도 충분해요.",
+                "울고 싶으시면 울어도 괜찮아요.",
+                "천천히 괜찮아지시면 돼요.",
                 "너무 자책하지 마세요, 잘하고 계세요.",
                 "힘든 날도 지나가니까 오늘은 푹 쉬세요.",
                 "제가 늘 편이 되어 드릴게요.",
             ),
             A: (
                 "잘못하신 게 아니니까 너무 담아 두지 마세요.",
+                "화가 나는 건 자연스러운 거예요.",
+                "그 마음을 억지로 누르지 않으셔도 돼요.",
+                "느끼신 기분이 틀린 게 아니에요.",
                 "화가 나는 건 그만큼 진심이셨다는 뜻이에요.",
                 "오늘 일로 소중한 가치가 달라지지는 않아요.",
             ),
             P: (
                 "놀란 마음은 금방 가라앉을 거예요.",
+                "이제 지나갔으니 한숨 돌리셔도 돼요.",
+                "누구라도 그 상황이면 허둥댔을 거예요.",
+                "그만하면 침착하게 넘기신 거예요.",
                 "그 정도면 충분히 잘 대처하신 거예요.",
                 "괜찮아요, 누구에게나 그런 순간이 있어요.",
             ),
@@ -457,21 +999,33 @@ KO_POLITE = Bank(
         Part.ADVICE: {
             H: (
                 "오늘 기분을 사진과 함께 적어 두시면 나중에 큰 힘이 될 거예요.",
+                "좋아하시는 노래 한 곡 틀어 놓고 이 기분을 즐겨 보세요.",
+                "이 기쁨을 함께 나눌 분께 소식을 전해 보세요.",
+                "오늘 잘된 이유를 한 줄 적어 두시면 다음에도 도움이 될 거예요.",
                 "고마운 분이 있다면 오늘 안에 짧게라도 연락해 보세요.",
                 "이 좋은 기운으로 미뤄 둔 일 하나만 끝내 보시는 건 어때요?",
             ),
             S: (
                 "오늘 밤엔 따뜻한 물로 씻고 휴대폰은 멀리 두고 일찍 주무셔 보세요.",
+                "따뜻한 차 한 잔 드시면서 잠깐 쉬어 가세요.",
+                "좋아하시는 음악을 틀어 놓고 오늘은 아무것도 하지 않으셔도 돼요.",
+                "마음이 무거우시면 글로 한 번 다 쏟아내 보세요.",
                 "믿을 만한 분께 딱 한 줄이라도 털어놓아 보세요.",
                 "내일 아침엔 10분만 밖에 나가서 걸어 보시는 건 어때요?",
             ),
             A: (
                 "답장하시기 전에 하룻밤만 묵혀 두시는 건 어때요?",
+                "찬물 한 잔 드시고 열 번만 천천히 숨 쉬어 보세요.",
+                "하고 싶은 말은 메모장에 써 두시고 내일 다시 읽어 보세요.",
+                "땀이 날 만큼 운동하시면 화가 좀 빠질 거예요.",
                 "화난 이유를 세 줄로 적어 보시면 머리가 좀 정리될 거예요.",
                 "잠깐 밖에 나가서 빠르게 걷고 오시면 열이 좀 식을 거예요.",
             ),
             P: (
                 "숨을 네 번 천천히 쉬고 할 일을 하나씩 적어 보세요.",
+                "따뜻한 물 한 잔 드시고 잠깐 앉아서 쉬어 보세요.",
+                "지금 당장 하실 수 있는 것 하나만 먼저 해 보세요.",
+                "놀란 몸은 푹 자야 풀리니 오늘은 일찍 누우세요.",
                 "내일 할 일을 딱 세 개만 정해 두시면 훨씬 덜 막막할 거예요.",
                 "놀라신 일은 믿을 만한 분께 한 번 이야기해 보시면 금방 정리돼요.",
             ),
@@ -483,13 +1037,15 @@ KO_POLITE = Bank(
         },
     },
     filler=(
-        "오늘 하루를 이렇게 기록해 두신 것도 멋져요.",
-        "나중에 이 일기를 다시 읽으면 또 새로울 것 같아요.",
-        "어떤 순간이 제일 기억에 남으셨는지도 궁금해요.",
         "이렇게 솔직하게 써 주셔서 하루가 더 가깝게 느껴져요.",
+        "이야기는 언제든 여기서 들을게요.",
+        "이런 이야기를 들려주셔서 고마워요.",
+        "어떤 마음으로 이 글을 쓰셨을지 계속 생각하게 돼요.",
+        "한 줄 한 줄 천천히 읽었어요.",
+        "하루를 같이 곱씹어 보게 되네요.",
+        "다음 이야기도 여기서 기다리고 있을게요.",
+        "지금 마음 그대로 여기 남겨 두셔도 괜찮아요.",
         "읽으면서 저도 같이 하루를 보낸 기분이었어요.",
-        "사진과 글이 함께 있으니 오늘이 더 생생해요.",
-        "요즘 일상이 어떻게 흘러가는지 알 수 있어서 좋아요.",
     ),
     closing={
         H: (
@@ -563,7 +1119,6 @@ KO_POLITE = Bank(
         "이야기를 들으니 저도 그 자리에 있었던 것 같아요.",
         "이렇게 바로 이야기해 주셔서 좋아요.",
         "요즘 하루가 어떻게 흘러가는지 궁금했거든요.",
-        "말씀해 주신 장면이 머릿속에 그려져요.",
         "천천히 이야기하셔도 돼요, 다 듣고 있어요.",
     ),
     chat_question={
@@ -636,6 +1191,18 @@ KO_POLITE = Bank(
         "다음 달에도 이야기 많이 들려주세요!",
         "새로운 달도 {given}님답게 보내세요.",
     ),
+    worry=_KO_POLITE_WORRY,
+    answer=_KO_POLITE_ANSWER,
+    unsure=_KO_POLITE_UNSURE,
+    detail=(
+        "‘{hook}’ 이 말씀도 계속 마음에 남아요.",
+        "‘{hook}’ 이 부분도 자꾸 생각나요.",
+        "‘{hook}’ 이 이야기도 그냥 지나칠 수가 없네요.",
+    ),
+    letter_tie=(
+        "이번 달엔 일기를 {total}번 쓰셨고, {doms} 감정이 {n}번씩 똑같이 제일 많았어요.",
+        "{total}번의 기록 중에서 {doms} 감정이 {n}번씩 나란히 가장 자주 보였어요.",
+    ),
     look=_KO_LOOK,
     feel=_KO_FEEL,
     emotion_name=_KO_NAMES,
@@ -649,6 +1216,7 @@ EN_CASUAL = Bank(
     opener={
         H: (
             "Hey {voc}, you're beaming!",
+            "Hey {voc}, today's clearly a good one!",
             "Hey {voc}! You're glowing in this one!",
             "{voc}, that smile's everywhere today!",
             "Wow {voc}, you look so happy, it's contagious!",
@@ -656,6 +1224,7 @@ EN_CASUAL = Bank(
         ),
         S: (
             "Oh {voc}, rough day, huh?",
+            "Oh {voc}, your eyes look so tired today.",
             "Oh {voc}, you're looking a bit worn out today.",
             "Hey {voc}, today's clearly been heavy on you.",
             "{voc}, it's been a hard one, hasn't it?",
@@ -663,6 +1232,7 @@ EN_CASUAL = Bank(
         ),
         A: (
             "Whoa {voc}, you're fuming!",
+            "Ugh {voc}, someone clearly got on your nerves.",
             "Whoa {voc}, you're seriously fed up, aren't you?",
             "Hey {voc}, that face says it's been a rough day.",
             "{voc}, something's really gotten to you, huh?",
@@ -670,6 +1240,7 @@ EN_CASUAL = Bank(
         ),
         P: (
             "Whoa {voc}, you're startled!",
+            "Whoa {voc}, you still look a little shaken.",
             "Whoa {voc}, you're looking totally startled!",
             "Hey {voc}, looks like today's caught you off guard.",
             "{voc}, that's a wide-eyed face! What a day, huh?",
@@ -689,6 +1260,8 @@ EN_CASUAL = Bank(
         "Your face says {look}, but your words feel {feel}. What's really going on?",
         "Hmm, you look {look} but write like you're {feel}. Is there something you haven't said?",
         "You look {look} but sound {feel}. What's up?",
+        "Your photo looks {look}, but the words sound {feel}. Which one's the real you today?",
+        "Hmm, {look} face, {feel} words. How are you actually doing?",
     ),
     intro=(
         "And of course “{kw}” shows up, that's so you!",
@@ -699,6 +1272,7 @@ EN_CASUAL = Bank(
         Part.EMPATHY: {
             H: (
                 "So happy for you!",
+                "Hearing this just brightens my day.",
                 "Days like this make me happy too!",
                 "I'm so glad you got a day like this.",
                 "Your good mood's reaching me all the way here.",
@@ -706,6 +1280,7 @@ EN_CASUAL = Bank(
             ),
             S: (
                 "Days like that make everything feel heavier.",
+                "Some days just sit heavy on your chest.",
                 "I get it, truly.",
                 "I'd have been just as upset in your shoes.",
                 "I get how that feels, I really do.",
@@ -713,6 +1288,7 @@ EN_CASUAL = Bank(
             ),
             A: (
                 "That's so unfair!",
+                "Honestly, I'd be steaming too.",
                 "Honestly, that's worth being mad about!",
                 "I'd have been furious too.",
                 "Anyone would've been frustrated by that.",
@@ -720,6 +1296,7 @@ EN_CASUAL = Bank(
             ),
             P: (
                 "What a shock!",
+                "Just reading it makes my heart race.",
                 "Anyone would've been startled by that.",
                 "My mind would've gone blank too.",
                 "It's totally normal to panic when things move that fast.",
@@ -734,12 +1311,15 @@ EN_CASUAL = Bank(
         Part.COMFORT: {
             H: (
                 "You deserve it.",
+                "More days like this are coming, I just know it.",
+                "This good mood's all your doing.",
                 "You earned a day like this, you really did.",
                 "Enjoy every bit of it, you deserve it.",
                 "I hope this feeling sticks around for a while.",
             ),
             S: (
                 "You're doing fine.",
+                "It's okay to cry if you need to.",
                 "Getting through today is enough, truly.",
                 "Don't be too hard on yourself, you're doing fine.",
                 "Hard days pass, so rest up tonight.",
@@ -747,12 +1327,16 @@ EN_CASUAL = Bank(
             ),
             A: (
                 "It's not on you.",
+                "Feeling angry about that is completely natural.",
+                "Your feelings aren't wrong here.",
                 "It's not your fault, so don't carry it all.",
                 "Being this upset just shows how much you cared.",
                 "One bad moment doesn't change who you are.",
             ),
             P: (
                 "You did okay.",
+                "It's over now, so you can breathe out.",
+                "Anyone would've fumbled in that moment.",
                 "The shock will fade sooner than you think.",
                 "You handled it better than you think.",
                 "It's okay, everyone has moments like that.",
@@ -767,24 +1351,32 @@ EN_CASUAL = Bank(
         Part.ADVICE: {
             H: (
                 "Write this day down!",
+                "Put on your favourite song and soak this up!",
+                "Tell someone who'll be just as happy for you.",
                 "Jot this day down with the photo, it'll be gold later.",
                 "If someone made today great, send them a quick thanks.",
                 "Why not use this energy to finish one thing you've been putting off?",
             ),
             S: (
                 "Try an early night.",
+                "Make yourself a warm drink and take a breather.",
+                "Put on some music and let yourself do nothing tonight.",
                 "Take a warm shower, put your phone away and sleep early tonight.",
                 "Try telling one person you trust, even just a line.",
                 "How about a ten-minute walk outside tomorrow morning?",
             ),
             A: (
                 "Sleep on it first.",
+                "Drink some cold water and take ten slow breaths.",
+                "Type out what you want to say, then reread it tomorrow.",
                 "Maybe sleep on it before you reply to anyone.",
                 "Try writing down why you're mad in three lines, it clears the head.",
                 "A fast walk outside might cool things down.",
             ),
             P: (
                 "Take a slow breath.",
+                "Grab a glass of water and sit down for a minute.",
+                "Do just the one thing you can do right now.",
                 "Take four slow breaths and list what to do, one thing at a time.",
                 "Pick just three things for tomorrow, it'll feel less overwhelming.",
                 "Talking it through with someone you trust helps it settle.",
@@ -798,13 +1390,15 @@ EN_CASUAL = Bank(
         },
     },
     filler=(
-        "I love that you wrote this down.",
         "Reading this felt like spending the day with you.",
-        "The photo and the words together make today so vivid.",
-        "I'd love to know which moment stuck with you most.",
-        "It's nice seeing how your days are going lately.",
-        "Future you's going to love rereading this.",
         "Thanks for being this honest here.",
+        "I'm always here to read about your days.",
+        "Thanks for sharing this with me.",
+        "I read every line slowly.",
+        "I keep thinking about how you felt writing this.",
+        "I'm glad you told me how things really are.",
+        "I'll be here for the next part too.",
+        "It's okay to leave your feelings here just as they are.",
     ),
     closing={
         H: (
@@ -886,7 +1480,6 @@ EN_CASUAL = Bank(
         "Hearing this, I feel like I was right there.",
         "I'm glad you told me right away.",
         "I've been wondering how your days are going.",
-        "I can picture the whole scene.",
         "Take your time, I'm listening.",
     ),
     chat_question={
@@ -955,6 +1548,18 @@ EN_CASUAL = Bank(
         "See you next month, same place!",
         "Let's make next month yours too.",
     ),
+    worry=_EN_CASUAL_WORRY,
+    answer=_EN_CASUAL_ANSWER,
+    unsure=_EN_CASUAL_UNSURE,
+    detail=(
+        "And “{hook}”, that part stuck with me too.",
+        "“{hook}” too, I keep coming back to that.",
+        "I can't stop thinking about “{hook}” either.",
+    ),
+    letter_tie=(
+        "You wrote {entries}, and {doms} tied for the most, {n} each.",
+        "Out of {entries}, {doms} tied at {n} each, more than any other feeling.",
+    ),
     look=_EN_LOOK,
     feel=_EN_FEEL,
     emotion_name=_EN_NAMES,
@@ -964,6 +1569,7 @@ EN_POLITE = Bank(
     opener={
         H: (
             "Hello {voc}, you look so happy.",
+            "Hello {voc}, today is clearly a good one.",
             "Hello {voc}, you look truly happy today.",
             "{voc}, your smile brightens this whole photo.",
             "Good to see you, {voc}; you are glowing today.",
@@ -971,6 +1577,7 @@ EN_POLITE = Bank(
         ),
         S: (
             "Hello {voc}, you look tired.",
+            "Hello {voc}, your eyes look so tired today.",
             "{voc}, you look a little tired today.",
             "Hello {voc}, your eyes seem heavy today.",
             "{voc}, it seems today was a hard day.",
@@ -978,6 +1585,7 @@ EN_POLITE = Bank(
         ),
         A: (
             "Hello {voc}, you look upset.",
+            "Hello {voc}, something seems to have troubled you.",
             "{voc}, you look quite upset today.",
             "Hello {voc}, your face tells me something bothered you.",
             "{voc}, it seems something really frustrated you today.",
@@ -985,6 +1593,7 @@ EN_POLITE = Bank(
         ),
         P: (
             "Hello {voc}, you look startled.",
+            "Hello {voc}, you still look a little shaken.",
             "{voc}, you look quite startled today.",
             "Hello {voc}, it seems today caught you off guard.",
             "{voc}, your face looks surprised today.",
@@ -1005,6 +1614,8 @@ EN_POLITE = Bank(
         "You look {look}, but you write as if you are {feel}. Is there something you have not "
         "said?",
         "You look {look}, yet sound {feel}. How are you, really?",
+        "Your photo looks {look}, yet the words sound {feel}. Which is closer to how you feel?",
+        "Your face appears {look}, but your words read as {feel}. How are you doing, truly?",
     ),
     intro=(
         "It is lovely to see “{kw}” here; it suits you so well.",
@@ -1015,6 +1626,7 @@ EN_POLITE = Bank(
         Part.EMPATHY: {
             H: (
                 "I am so happy for you.",
+                "Hearing this brightens my day.",
                 "Days like this make me happy as well.",
                 "I am so glad you had a day like this.",
                 "Your good mood reaches me even here.",
@@ -1022,6 +1634,7 @@ EN_POLITE = Bank(
             ),
             S: (
                 "I understand completely.",
+                "Some days simply sit heavy on the heart.",
                 "Days like that make everything feel heavier.",
                 "I would have been just as upset in your place.",
                 "I understand how that feels.",
@@ -1029,6 +1642,7 @@ EN_POLITE = Bank(
             ),
             A: (
                 "That does seem unfair.",
+                "I would be upset as well.",
                 "That is truly worth being upset about.",
                 "I would have been frustrated as well.",
                 "Anyone would have been annoyed by that.",
@@ -1036,6 +1650,7 @@ EN_POLITE = Bank(
             ),
             P: (
                 "What a shock that was.",
+                "Just reading it makes my heart race.",
                 "Anyone would have been startled by that.",
                 "My mind would have gone blank as well.",
                 "It is natural to feel shaken when things move so fast.",
@@ -1050,12 +1665,15 @@ EN_POLITE = Bank(
         Part.COMFORT: {
             H: (
                 "You truly deserve it.",
+                "More days like this will come, I am sure.",
+                "This good mood is your own doing.",
                 "You deserve a day like this.",
                 "Please enjoy every moment of it.",
                 "I hope this feeling stays with you for a while.",
             ),
             S: (
                 "You are doing well.",
+                "It is all right to cry if you need to.",
                 "Getting through today is enough.",
                 "Please do not be too hard on yourself; you are doing well.",
                 "Hard days do pass, so please rest tonight.",
@@ -1063,12 +1681,16 @@ EN_POLITE = Bank(
             ),
             A: (
                 "It is not on you.",
+                "Feeling angry about that is completely natural.",
+                "Your feelings are not wrong here.",
                 "It is not your fault, so please do not carry it all.",
                 "Being upset shows how much you cared.",
                 "One hard moment does not change who you are.",
             ),
             P: (
                 "You did just fine.",
+                "It is over now, so you may breathe out.",
+                "Anyone would have fumbled in that moment.",
                 "The shock will fade sooner than you expect.",
                 "You handled it better than you think.",
                 "It is all right; everyone has moments like that.",
@@ -1083,24 +1705,32 @@ EN_POLITE = Bank(
         Part.ADVICE: {
             H: (
                 "Please write this day down.",
+                "You might play your favourite song and enjoy this feeling.",
+                "You might share the news with someone who will be just as happy.",
                 "You might write this day down with the photo; it will be a treasure later.",
                 "If someone made today special, a short thank-you message would be lovely.",
                 "Perhaps use this energy to finish one task you have been postponing.",
             ),
             S: (
                 "An early night may help.",
+                "A warm drink and a short rest may help.",
+                "Perhaps play some music and allow yourself to do nothing tonight.",
                 "Tonight, a warm shower, your phone set aside and an early night may help.",
                 "You might share even one line with someone you trust.",
                 "How about a ten-minute walk outside tomorrow morning?",
             ),
             A: (
                 "Perhaps sleep on it first.",
+                "A glass of cold water and ten slow breaths may help.",
+                "You might write out what you wish to say and reread it tomorrow.",
                 "Perhaps wait until tomorrow before replying to anyone.",
                 "Writing down the reasons in three lines may clear your mind.",
                 "A brisk walk outside may help you cool down.",
             ),
             P: (
                 "Please take a slow breath.",
+                "A glass of water and a minute sitting down may help.",
+                "You might do just the one thing you can do right now.",
                 "Please take four slow breaths, then list what to do, one step at a time.",
                 "Choosing just three tasks for tomorrow may make it feel lighter.",
                 "Talking it through with someone you trust may help it settle.",
@@ -1116,11 +1746,14 @@ EN_POLITE = Bank(
     filler=(
         "Thank you for writing this down.",
         "Reading this felt like spending the day with you.",
-        "The photo and the words together make today so vivid.",
-        "I would love to know which moment stayed with you most.",
-        "It is lovely to see how your days are going.",
-        "You will enjoy rereading this someday.",
         "Thank you for being so honest here.",
+        "I am always here to read about your days.",
+        "I read every line slowly.",
+        "I keep thinking about how you felt as you wrote this.",
+        "I am glad you told me how things really are.",
+        "It means a lot that you share your days with me.",
+        "I will be here for the next part too.",
+        "It is all right to leave your feelings here just as they are.",
     ),
     closing={
         H: (
@@ -1202,7 +1835,6 @@ EN_POLITE = Bank(
         "Hearing this, I feel as if I was right there.",
         "I am glad you told me right away.",
         "I have been wondering how your days are going.",
-        "I can picture the whole scene.",
         "Please take your time; I am listening.",
     ),
     chat_question={
@@ -1270,6 +1902,18 @@ EN_POLITE = Bank(
         "I look forward to hearing about next month.",
         "I will be here next month as well.",
         "I hope next month is kind to you.",
+    ),
+    worry=_EN_POLITE_WORRY,
+    answer=_EN_POLITE_ANSWER,
+    unsure=_EN_POLITE_UNSURE,
+    detail=(
+        "“{hook}” stayed with me as well.",
+        "I also keep thinking about “{hook}”.",
+        "“{hook}” is another part I will remember.",
+    ),
+    letter_tie=(
+        "You wrote {entries}, and {doms} were tied as the most frequent, {n} each.",
+        "Of your {entries}, {doms} were equally frequent, {n} each.",
     ),
     look=_EN_LOOK,
     feel=_EN_FEEL,

@@ -212,6 +212,20 @@ class LetterRequest:
         """Entries written in the month."""
         return sum(self.counts.values())
 
+    @property
+    def top(self) -> tuple[Emotion, ...]:
+        """The most frequent emotions in ``EMOTIONS`` order: more than one on a tie, none for an
+        empty month. A tie must be said as one, not as whichever emotion comes first."""
+        if not self.total:
+            return ()
+        most = max(self.counts.values())
+        return tuple(e for e in EMOTIONS if self.counts[e] == most)
+
+    @property
+    def tied(self) -> bool:
+        """Whether two or more emotions share the top count."""
+        return len(self.top) > 1
+
 
 def _full_counts(
     counts: Mapping[Emotion, int] | Iterable[tuple[Emotion, int]],

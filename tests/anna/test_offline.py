@@ -307,8 +307,15 @@ def test_letter_for_an_empty_month_is_long_enough_and_never_praises_entries(
 
 
 def test_deterministic_per_entry_and_varied_across_entries() -> None:
+    """Same entry → same comment; the same words on consecutive days → different comments.
+
+    Alternatives rotate with the day (issue #18: no repeats across consecutive replies), so the
+    same words come back in the same form only after a whole cycle of every slot's alternatives:
+    fewer distinct texts over 40 days than a random pick gave (that was ≥ 30), never two alike
+    on neighbouring days."""
     profile = Profile(name="박주성")
     texts = set()
+    previous = ""
     for day in range(40):
         request = CommentRequest(
             profile=profile,
@@ -319,8 +326,10 @@ def test_deterministic_per_entry_and_varied_across_entries() -> None:
         )
         first = ANNA.write(request)
         assert ANNA.write(request) == first == OfflineAnna().write(request)
+        assert first != previous
         texts.add(first)
-    assert len(texts) >= 30  # same words, different days: different comments
+        previous = first
+    assert len(texts) >= 20  # same words, different days: different comments
 
 
 def test_injection_does_not_change_the_rules() -> None:
