@@ -74,7 +74,13 @@ async def send_summary(
     try:
         if letter is not None:
             await bot.send_message(chat_id, letter, parse_mode=ParseMode.HTML)
-        if voice is not None and account.anna.voice_replies and summary.letter:
+        # No voice for the language (Korean offline, by default): the letter in text is enough.
+        if (
+            voice is not None
+            and voice.speaks(language)
+            and account.anna.voice_replies
+            and summary.letter
+        ):
             note = await voice.say(account, summary.letter)
             await bot.send_voice(
                 chat_id, InputFile(note.ogg, filename="anna.ogg"), duration=note.duration_s

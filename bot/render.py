@@ -26,7 +26,7 @@ from facelog.domain import (
     ReminderSettings,
 )
 from facelog.i18n import EMOJI, emotion_name, format_day, format_month, t
-from facelog.summary import MonthlySummary
+from facelog.summary import MonthlySummary, dominant_line
 from inference.labels import EMOTIONS, Emotion
 
 #: Telegram's limit for one message's text.
@@ -107,7 +107,10 @@ def _mark(chosen: bool, label: str) -> str:
     return f"✅ {label}" if chosen else label
 
 
-def settings_text(account: Account) -> str:
+def settings_text(account: Account, *, speaks: bool = True) -> str:
+    """The settings panel's text; ``speaks=False`` (no voice for the account's language here,
+    e.g. Korean without ElevenLabs) adds why replies come as text only and what would change it,
+    so "voice replies: on" never promises a voice that will not come."""
     language, anna = account.user.language, account.anna
     composition = (
         ", ".join(t(language, f"part_{p}") for p in COMPONENTS if p in anna.composition)
@@ -123,7 +126,8 @@ def settings_text(account: Account) -> str:
         length=anna.length,
         voice=t(language, "voice_on" if anna.voice_replies else "voice_off"),
     )
-    return f"{escape(title)}\n<i>{escape(t(language, 'settings_hint'))}</i>"
+    text_only = f"\n{escape(t(language, 'voice_text_only'))}" if not speaks else ""
+    return f"{escape(title)}{text_only}\n<i>{escape(t(language, 'settings_hint'))}</i>"
 
 
 def settings_keyboard(language: Language, anna: AnnaSettings) -> InlineKeyboardMarkup:
@@ -177,13 +181,27 @@ def settings_keyboard(language: Language, anna: AnnaSettings) -> InlineKeyboardM
     return InlineKeyboardMarkup(rows)
 
 
+#: Marks today in the calendar: one narrow character before the day, so even "•28😊" stays
+#: four visible characters and fits one of seven buttons on a phone ("[28]😊" would be cut).
+TODAY_MARK = "•"
+
+
+def day_label(number: int, emotion: Emotion | None, *, today: bool = False) -> str:
+    """A calendar button: the day and, when there is an entry, its emotion ("6😊"), so nobody
+    has to count columns to know which day a face belongs to; today is marked ("•6")."""
+    label = f"{number}{EMOJI[emotion]}" if emotion is not None else str(number)
+    return f"{TODAY_MARK}{label}" if today else label
+
+
 def calendar_view(
-    language: Language, month: Month, entries: list[Entry]
+    language: Language, month: Month, entries: list[Entry], *, today: date | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A month grid: each day with entries shows its emotion's emoji (the latest entry's)."""
+    """A month grid: each day shows its number, and its emotion's emoji when it has entries
+    (the latest entry's); ``today`` (the person's own date, from the diary's clock) is marked."""
     by_day: dict[int, Emotion] = {}
     for entry in entries:  # oldest first: the last one of a day wins
         by_day[entry.day.day] = entry.emotion
+    today_number = today.day if today is not None and Month.of(today) == month else None
     title = t(
         language,
         "calendar_title",
@@ -205,19 +223,21 @@ def calendar_view(
         for number in week:
             if number == 0:
                 row.append(InlineKeyboardButton("·", callback_data=noop))
-            elif number in by_day:
-                row.append(
-                    InlineKeyboardButton(
-                        f"{EMOJI[by_day[number]]}",
-                        callback_data=callbacks.day(date(month.year, month.month, number)),
-                    )
-                )
-            else:
-                row.append(InlineKeyboardButton(str(number), callback_data=noop))
+                continue
+            label = day_label(number, by_day.get(number), today=number == today_number)
+            data = (
+                callbacks.day(date(month.year, month.month, number)) if number in by_day else noop
+            )
+            row.append(InlineKeyboardButton(label, callback_data=data))
         rows.append(row)
     counts = EmotionCounts.of(e.emotion for e in entries)
     summary = "  ".join(f"{EMOJI[e]} {counts[e]}" for e in EMOTIONS if counts[e])
-    return escape(title) + (f"\n{summary}" if summary else ""), InlineKeyboardMarkup(rows)
+    lines = [escape(title)]
+    if summary:
+        lines.append(summary)
+    if today_number is not None:  # the legend, only where the mark appears
+        lines.append(f"<i>{escape(t(language, 'calendar_today', mark=TODAY_MARK))}</i>")
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def day_list(
@@ -247,15 +267,9 @@ def stats_text(language: Language, counts: EmotionCounts) -> str:
     lines = [t(language, "stats_title", total=counts.total)]
     for emotion in EMOTIONS:
         lines.append(f"{EMOJI[emotion]} {emotion_name(language, emotion)}: {counts[emotion]}")
-    if counts.dominant is not None:
-        lines.append(
-            t(
-                language,
-                "stats_dominant",
-                emoji=EMOJI[counts.dominant],
-                emotion=emotion_name(language, counts.dominant),
-            )
-        )
+    dominant = dominant_line(language, counts.as_dict(), "stats_dominant")
+    if dominant is not None:  # a tie is shown as a tie
+        lines.append(dominant)
     return escape("\n".join(lines))
 
 
@@ -414,17 +428,9 @@ def summary_caption(language: Language, name: str, summary: MonthlySummary) -> s
             f"{EMOJI[emotion]} {escape(emotion_name(language, emotion))}: "
             f"{summary.counts[emotion]}{change}"
         )
-    if summary.dominant is not None:
-        lines.append(
-            escape(
-                t(
-                    language,
-                    "summary_dominant",
-                    emoji=EMOJI[summary.dominant],
-                    emotion=emotion_name(language, summary.dominant),
-                )
-            )
-        )
+    dominant = dominant_line(language, summary.counts.as_dict())
+    if dominant is not None:  # a tie is shown as a tie
+        lines.append(escape(dominant))
     return "\n".join(lines)
 
 

@@ -62,13 +62,16 @@ class Settings(BaseSettings):
     llm_followup_delay_s: float = Field(default=20.0, ge=0, le=3600)
     llm_followup_window_h: float = Field(default=24.0, ge=0, le=24 * 30)
 
-    # Voice: ElevenLabs when a key is set, Piper/espeak-ng offline otherwise; Whisper listens.
+    # Voice: ElevenLabs when a key is set, Piper (English) offline otherwise; Whisper listens.
     elevenlabs_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("ELEVENLABS_API_KEY", "FACELOG_ELEVENLABS_API_KEY"),
     )
     elevenlabs_voice_id: str | None = None
     elevenlabs_model_id: str = "eleven_multilingual_v2"
+    # Korean without ElevenLabs: "none" answers in text only, because espeak-ng's Korean cannot be
+    # understood (Whisper hears gibberish); "espeak" sends that robotic voice anyway.
+    korean_offline_voice: Literal["none", "espeak"] = "none"
     stt_engine: Literal["auto", "faster-whisper", "openai-whisper", "api"] = "auto"
     whisper_api_base_url: str | None = None
     whisper_api_key: SecretStr | None = None

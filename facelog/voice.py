@@ -38,6 +38,7 @@ def speech_config(settings: Settings) -> SpeechConfig:
             settings.elevenlabs_api_key.get_secret_value() if settings.elevenlabs_api_key else None
         ),
         elevenlabs_model_id=settings.elevenlabs_model_id,
+        korean_offline_voice=settings.korean_offline_voice,
         stt_engine=settings.stt_engine,
         whisper_api_base_url=settings.whisper_api_base_url,
         whisper_api_key=(
@@ -66,6 +67,12 @@ class Voice:
             build_transcriber(config),
             VoiceLimits(max_seconds=config.max_voice_seconds, max_bytes=config.max_voice_bytes),
         )
+
+    def speaks(self, language: str) -> bool:
+        """Whether Anna has a voice for ``language`` here. Callers ask first, so a language
+        without one (Korean with no ElevenLabs key, by default) gets its text answer and no
+        "recording voice…" or error notes."""
+        return self.synthesizer.supports(language)
 
     async def entry_comment(self, repo: Repository, account: Account, entry: Entry) -> VoiceNote:
         """Anna's comment on ``entry`` as a voice note: synthesised once, then cached and kept

@@ -79,6 +79,7 @@ MESSAGES: dict[str, str] = {
     # calendar
     "calendar_title": "📅 {month_name} {year}",
     "weekdays": "Mo Tu We Th Fr Sa Su",
+    "calendar_today": "{mark} today",
     "no_entry_day": "No entry on this day.",
     "day_list": "{count} entries on {date}",
     "entry_missing": "I can't find that entry.",
@@ -87,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "stats_title": "📊 Your emotions so far ({total} entries)",
     "stats_empty": "No entries yet. Send a selfie to write your first one!",
     "stats_dominant": "Most frequent: {emoji} {emotion}",
+    "stats_dominant_tie": "Most frequent: {emotions}, tied",
     "chart_counts": "Entries per emotion",
     "chart_days": "Emotion per day, {month}",
     # export and delete
@@ -104,6 +106,12 @@ MESSAGES: dict[str, str] = {
     "voice_too_long": "That voice message is too long. Please keep it under {limit} seconds.",
     "voice_unheard": "I couldn't hear anything. Could you say it again?",
     "voice_failed": "I couldn't turn that voice message into text. Could you type it instead?",
+    "voice_text_only": (
+        "🔇 Anna answers in text only here: a natural voice needs ELEVENLABS_API_KEY."
+    ),
+    "voice_no_voice": (
+        "🔇 A natural voice needs ELEVENLABS_API_KEY; for now Anna's comment is text only."
+    ),
     # everything else
     "voice_unavailable": "Voice isn't available yet.",
     "edits_ignored": "Edited messages don't change your diary. Please send a new message instead.",
@@ -123,6 +131,8 @@ MESSAGES: dict[str, str] = {
     "private_only": "Facelog is a private diary, so I only answer in one-to-one chats. Message me directly.",
     "stale_button": "This button no longer works.",
     "try_again": "I couldn't save that just now. Please send it again in a moment (nothing was saved).",
+    "update_parked": "Something in that message kept tripping me up, so I set it aside. Please send it again, perhaps a little differently.",
+    "storage_waiting": "I can't reach my diary storage right now. Your message isn't lost: I'll take care of it as soon as I'm back.",
     "slow_down": "That's a lot of messages. Please wait a moment and try again.",
     "too_many_posts": "You can write up to {limit} entries an hour. Please try again in about {minutes} min.",
     "not_allowed": "This Facelog is invite-only. Please ask the person who runs it to add you.",
@@ -154,6 +164,7 @@ MESSAGES: dict[str, str] = {
     "summary_entries": "✍️ Entries: {count}",
     "summary_entries_change": "✍️ Entries: {count} ({change} vs {previous})",
     "summary_dominant": "Most frequent: {emoji} {emotion}",
+    "summary_dominant_tie": "Most frequent: {emotions}, tied",
     "summary_letter": "💌 A letter from Anna",
     "summary_empty": "There are no entries in {month}. Send a selfie with a line to start one!",
     "summary_bad_month": "Write the month as YYYY-MM, for example /summary 2026-10.",

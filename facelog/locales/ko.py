@@ -80,6 +80,7 @@ MESSAGES: dict[str, str] = {
     # calendar
     "calendar_title": "📅 {year}년 {month}월",
     "weekdays": "월 화 수 목 금 토 일",
+    "calendar_today": "{mark} 오늘",
     "no_entry_day": "이 날에는 일기가 없어요.",
     "day_list": "{date}의 일기 {count}개",
     "entry_missing": "이 일기를 찾을 수 없어요.",
@@ -88,6 +89,7 @@ MESSAGES: dict[str, str] = {
     "stats_title": "📊 지금까지의 감정 ({total}개의 일기)",
     "stats_empty": "아직 일기가 없어요. 셀카와 함께 첫 일기를 써 보세요!",
     "stats_dominant": "가장 많이 느낀 감정: {emoji} {emotion}",
+    "stats_dominant_tie": "가장 많이 느낀 감정: {emotions} (같은 횟수)",
     "chart_counts": "감정별 일기 수",
     "chart_days": "{month}의 날짜별 감정",
     # export and delete
@@ -104,6 +106,13 @@ MESSAGES: dict[str, str] = {
     "voice_too_long": "음성 메시지가 너무 길어요. {limit}초 이내로 보내 주세요.",
     "voice_unheard": "아무 소리도 들리지 않았어요. 다시 한 번 말해 주세요.",
     "voice_failed": "음성을 글로 바꾸지 못했어요. 글로 보내 주시겠어요?",
+    "voice_text_only": (
+        "🔇 지금은 Anna가 글로만 답해요: 자연스러운 한국어 음성에는 ELEVENLABS_API_KEY가 필요해요."
+    ),
+    "voice_no_voice": (
+        "🔇 자연스러운 한국어 음성에는 ELEVENLABS_API_KEY가 필요해요. 지금은 Anna의 댓글을 "
+        "글로만 볼 수 있어요."
+    ),
     # everything else
     "voice_unavailable": "음성은 아직 준비 중이에요.",
     "edits_ignored": "수정한 메시지는 일기에 반영되지 않아요. 새 메시지로 보내 주세요.",
@@ -124,6 +133,8 @@ MESSAGES: dict[str, str] = {
     "private_only": "Facelog는 비공개 일기라서 1:1 대화에서만 답해요. 저에게 직접 메시지를 보내 주세요.",
     "stale_button": "이 버튼은 더 이상 쓸 수 없어요.",
     "try_again": "지금 기록을 저장하지 못했어요. 잠시 후 다시 보내 주세요. (아무것도 저장되지 않았어요)",
+    "update_parked": "이 메시지를 처리하다가 계속 문제가 생겨서 잠시 옆에 두었어요. 조금 다르게 다시 보내 주실래요?",
+    "storage_waiting": "지금 일기 저장소에 연결이 안 돼요. 보내 주신 메시지는 사라지지 않았어요: 연결되는 대로 바로 처리할게요.",
     "slow_down": "메시지가 너무 많아요. 잠시 후 다시 보내 주세요.",
     "too_many_posts": "일기는 한 시간에 {limit}개까지 쓸 수 있어요. {minutes}분쯤 뒤에 다시 보내 주세요.",
     "not_allowed": "이 Facelog는 초대받은 분만 쓸 수 있어요. 운영자에게 추가해 달라고 요청해 주세요.",
@@ -155,6 +166,7 @@ MESSAGES: dict[str, str] = {
     "summary_entries": "✍️ 일기 {count}개",
     "summary_entries_change": "✍️ 일기 {count}개 ({previous}보다 {change})",
     "summary_dominant": "가장 많이 느낀 감정: {emoji} {emotion}",
+    "summary_dominant_tie": "가장 많이 느낀 감정: {emotions} (같은 횟수)",
     "summary_letter": "💌 Anna의 편지",
     "summary_empty": "{month}에는 일기가 없어요. 셀카와 한 줄로 시작해 보세요!",
     "summary_bad_month": "월은 YYYY-MM 형식으로 써 주세요. 예: /summary 2026-10",

@@ -2,8 +2,8 @@
 
 A frozen dataclass rather than a settings object: this package reads no environment variables;
 the application's ``Settings`` builds one ``SpeechConfig`` at start and passes it down. Every field
-has a default that works offline, so ``SpeechConfig()`` gives a bot that speaks and listens with
-no network and no key.
+has a default that works offline, so ``SpeechConfig()`` gives a bot that speaks (English; Korean
+only through ElevenLabs or by choosing espeak-ng) and listens with no network and no key.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Literal
 
 SttEngine = Literal["auto", "faster-whisper", "openai-whisper", "api"]
 TtsEngine = Literal["auto", "elevenlabs", "offline"]
+#: Korean without ElevenLabs: ``none`` (text only) or ``espeak`` (espeak-ng's robotic voice).
+KoreanOfflineVoice = Literal["none", "espeak"]
 
 #: ElevenLabs' premade "Rachel" voice, available on every account; multilingual models speak
 #: Korean with it.
@@ -30,8 +32,11 @@ class SpeechConfig:
     """Which engines to use, where they are, and how much audio to accept.
 
     TTS: ElevenLabs when ``elevenlabs_api_key`` is set (``tts_engine="auto"``), otherwise the
-    offline engines (Piper for English, espeak-ng for Korean and anything else). With
-    ``fallback_offline`` a failing service degrades to the offline engine instead of failing.
+    offline engines (Piper for English, espeak-ng for anything else). Korean has no offline
+    voice unless ``korean_offline_voice="espeak"``: espeak-ng's Korean is not intelligible
+    (Whisper hears "오늘 가족이랑 바다에 갔는데…" as "Obu ga doki kantae…"), and a note nobody can
+    understand is worse than the text alone. With ``fallback_offline`` a failing service degrades
+    to the offline engine instead of failing.
 
     STT (``stt_engine="auto"``): the Whisper API when ``whisper_api_key`` or
     ``whisper_api_base_url`` is set, else openai-whisper when ``openai_whisper_checkpoint`` exists
@@ -59,6 +64,8 @@ class SpeechConfig:
     tts_max_retries: int = 1
     retry_base_s: float = 0.5
     fallback_offline: bool = True
+    #: What speaks Korean offline (no key, or as ElevenLabs' fallback): nothing by default.
+    korean_offline_voice: KoreanOfflineVoice = "none"
     #: Sentences synthesised at once by the offline voice (across all users).
     tts_concurrency: int = 2
     #: Cores the local models may use: Whisper's threads, and Piper's split across its workers.

