@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -19,9 +16,11 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.guard import Guard
 from bot.handlers import Handlers
+from bot.inbox import InboxBot, InboxPolicy, UpdateInbox
 from bot.ordering import PerUserUpdateProcessor, UserLease
 from bot.reminders import ScheduleHandlers
 from bot.resilience import ResilientRateLimiter
@@ -59,44 +58,58 @@ def build_application(
     metrics: Metrics | None = None,
     user_lease: UserLease | None = None,
     guard: Guard | None = None,
+    inbox_policy: InboxPolicy | None = None,
+    sole_poller: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot; ``followups`` (late comments, crash recovery) defaults to the standard policy.
 
     ``metrics`` counts updates, duplicates and errors; ``user_lease`` keeps each user's updates
-    in order across replicas (webhook mode behind a load balancer, see ``bot.scale``).
+    in order across replicas (webhook mode behind a load balancer, see ``bot.scale``). Every
+    update goes through the durable inbox (``bot.inbox``); ``sole_poller`` (long polling: one
+    process per token) lets a start replay every unfinished update at once, where replicas
+    (webhooks) wait for the dead owner's lease to run out.
     """
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .concurrent_updates(PerUserUpdateProcessor(lease=user_lease, metrics=metrics))
+    inbox = UpdateInbox(diary.repo, inbox_policy)
+    bot = InboxBot(
+        token,
+        base_url=base_url or "https://api.telegram.org/bot",
+        base_file_url=base_file_url or "https://api.telegram.org/file/bot",
+        # The pool sizes ApplicationBuilder would choose: many sends at once, one poll.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
         # 429: wait retry_after; 5xx and network errors: backoff (tests pass a faster one).
-        .rate_limiter(rate_limiter or ResilientRateLimiter())
+        rate_limiter=rate_limiter or ResilientRateLimiter(),
+        inbox=inbox,
     )
-    if base_url:
-        builder = builder.base_url(base_url)
-    if base_file_url:
-        builder = builder.base_file_url(base_file_url)
+    processor = PerUserUpdateProcessor(lease=user_lease, metrics=metrics, inbox=inbox)
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(processor)
     followups = followups or CommentFollowups(diary)
 
     async def started(app: Application) -> None:  # type: ignore[type-arg]
         await _register_commands(app)
-        followups.start()  # finish what the last run left undone
+        # Before polling starts: replayed updates queue ahead of anything new, in order.
+        replayed = await inbox.replay(take_over=sole_poller)
+        # Finish what the last run left undone; the replay confirms its own entries.
+        followups.start(replaying=await inbox.entries_replayed(replayed))
+        inbox.start()
 
     async def stopping(app: Application) -> None:  # type: ignore[type-arg]
         await followups.aclose()
+        await inbox.close()
 
     application = builder.post_init(started).post_stop(stopping).build()
+    inbox.attach(application)
     schedule = ScheduleHandlers(diary, SummaryService(diary.repo, diary.anna), voice)
     handlers = Handlers(diary, voice, schedule=schedule, followups=followups)
     followups.deliver = functools.partial(handlers.deliver_followup, application.bot)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
 
-    dedupe = handlers.dedupe if metrics is None else _counting_duplicates(handlers, metrics)
     # The allowlist and rate limits (bot/guard.py; default: everyone, 20 posts/hour, 60
-    # messages/minute) come first, in a group of their own: a refused update stops there.
-    application.add_handler(TypeHandler(Update, guard or Guard(diary.repo)), group=-2)
-    application.add_handler(TypeHandler(Update, dedupe), group=-1)
+    # messages/minute) come first, in a group of their own: a refused update stops there. Its
+    # rate windows count entries the repository dated, so it reads the diary's clock.
+    guard = guard or Guard(diary.repo, clock=diary.clock)
+    application.add_handler(TypeHandler(Update, guard), group=-2)
     application.add_handler(
         MessageHandler(
             ~private & (filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POSTS),
@@ -144,20 +157,6 @@ def build_application(
 
         application.add_error_handler(count_error)
     return application
-
-
-HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
-def _counting_duplicates(handlers: Handlers, metrics: Metrics) -> HandlerCallback:
-    async def dedupe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            await handlers.dedupe(update, context)
-        except ApplicationHandlerStop:
-            metrics.duplicates.inc()
-            raise
-
-    return dedupe
 
 
 async def _register_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -16,10 +16,11 @@ from typing import Any
 from telegram import Bot, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import callbacks, render
 from bot.callbacks import Callback
+from bot.inbox import once
 from bot.reminders import ScheduleHandlers
 from facelog.dates import DatePrefixError
 from facelog.diary import MAX_DIARY_CHARS, DiaryService, Reading
@@ -66,16 +67,6 @@ class Handlers:
         return self.followups
 
     # -- plumbing -------------------------------------------------------------------------
-
-    async def dedupe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Group -1: an update Telegram delivers twice is handled once (shared in storage)."""
-        try:
-            first = await self.diary.repo.claim_update(update.update_id)
-        except StorageError:
-            return  # cannot tell: handle it; the handler will answer "try again" if needed
-        if not first:
-            log.info("skipping a redelivered update")
-            raise ApplicationHandlerStop
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -209,7 +200,7 @@ class Handlers:
                 )
             )
             await message.reply_text(
-                render.settings_text(account),
+                render.settings_text(account, speaks=not self._voiceless(account.user.language)),
                 parse_mode=HTML,
                 reply_markup=render.settings_keyboard(language, account.anna),
             )
@@ -223,7 +214,7 @@ class Handlers:
         if account is None or update.effective_message is None:
             return
         await update.effective_message.reply_text(
-            render.settings_text(account),
+            render.settings_text(account, speaks=not self._voiceless(account.user.language)),
             parse_mode=HTML,
             reply_markup=render.settings_keyboard(account.user.language, account.anna),
         )
@@ -255,7 +246,7 @@ class Handlers:
         await query.answer()
         with contextlib.suppress(BadRequest):  # "message is not modified" on a repeated press
             await query.edit_message_text(
-                render.settings_text(account),
+                render.settings_text(account, speaks=not self._voiceless(account.user.language)),
                 parse_mode=HTML,
                 reply_markup=render.settings_keyboard(account.user.language, account.anna),
             )
@@ -316,7 +307,7 @@ class Handlers:
         greeting = await self.diary.greeting(account, reading)
         await message.reply_text(f"{greeting}\n\n{t(language, 'ask_diary')}")
         if account.anna.voice_replies:
-            await self._speak(message, lambda voice: voice.say(account, greeting))
+            await self._speak(message, language, lambda voice: voice.say(account, greeting))
 
     async def _store_post(
         self,
@@ -346,11 +337,15 @@ class Handlers:
         # From here on the entry is stored: no failure may end in "nothing was saved".
         comment = await self.comments.first_comment(account, entry, reply_to=message.message_id)
         try:
-            await message.reply_text(
-                render.post_text(language, entry, comment),
-                parse_mode=HTML,
-                reply_markup=render.post_keyboard(language, entry),
-                reply_to_message_id=reply_to,
+            # A replay after a crash does not confirm again what was confirmed before it.
+            await once(
+                "confirmation",
+                lambda: message.reply_text(
+                    render.post_text(language, entry, comment),
+                    parse_mode=HTML,
+                    reply_markup=render.post_keyboard(language, entry),
+                    reply_to_message_id=reply_to,
+                ),
             )
         except (BadRequest, Forbidden):
             raise
@@ -362,7 +357,9 @@ class Handlers:
         if comment is not None and account.anna.voice_replies and self.voice is not None:
             entry = replace(entry, anna_comment=comment)
             await self._speak(
-                message, lambda voice: voice.entry_comment(self.diary.repo, account, entry)
+                message,
+                language,
+                lambda voice: voice.entry_comment(self.diary.repo, account, entry),
             )
 
     async def deliver_followup(self, bot: Bot, followup: Followup) -> bool:
@@ -388,9 +385,18 @@ class Handlers:
             return False
         return True
 
-    async def _speak(self, message: Message, make: Callable[[Voice], Awaitable[VoiceNote]]) -> bool:
-        """Send Anna's words as a voice note; False (and the text stands alone) if that fails."""
-        if self.voice is None:
+    def _voiceless(self, language: Language) -> bool:
+        """A voice is configured but has none for ``language`` (Korean without ElevenLabs, by
+        default): replies are text only, and /settings and 🔊 say why."""
+        return self.voice is not None and not self.voice.speaks(language)
+
+    async def _speak(
+        self, message: Message, language: Language, make: Callable[[Voice], Awaitable[VoiceNote]]
+    ) -> bool:
+        """Send Anna's words as a voice note; False (and the text stands alone) if that fails.
+        A language without a voice is skipped before "recording voice…" shows: the text is the
+        answer, and nothing suggests a note is coming."""
+        if self.voice is None or not self.voice.speaks(language):
             return False
         await _typing(message, ChatAction.RECORD_VOICE)
         try:
@@ -398,8 +404,11 @@ class Handlers:
         except (SpeechError, OSError, RuntimeError) as exc:
             log.warning("voice reply failed: %s", type(exc).__name__)
             return False
-        await message.chat.send_voice(
-            InputFile(note.ogg, filename="anna.ogg"), duration=note.duration_s
+        await once(
+            "voice",
+            lambda: message.chat.send_voice(
+                InputFile(note.ogg, filename="anna.ogg"), duration=note.duration_s
+            ),
         )
         return True
 
@@ -430,9 +439,11 @@ class Handlers:
     ) -> None:
         await _typing(message, ChatAction.TYPING)
         answer = await self.diary.chat(account, text, from_voice=from_voice)
-        await message.reply_text(answer)
+        await once("answer", lambda: message.reply_text(answer))
         if account.anna.voice_replies or from_voice:  # a voice note is answered in voice too
-            await self._speak(message, lambda voice: voice.say(account, answer))
+            await self._speak(
+                message, account.user.language, lambda voice: voice.say(account, answer)
+            )
 
     async def _finish_draft(
         self,
@@ -465,9 +476,10 @@ class Handlers:
         account = await self._require_account(update)
         if account is None or update.effective_message is None:
             return
-        month = Month.of(self.diary.today(account))
+        today = self.diary.today(account)  # the person's own date, from the diary's clock
+        month = Month.of(today)
         entries = await self.diary.month(account.user.id, month)
-        text, keyboard = render.calendar_view(account.user.language, month, entries)
+        text, keyboard = render.calendar_view(account.user.language, month, entries, today=today)
         await update.effective_message.reply_text(text, parse_mode=HTML, reply_markup=keyboard)
 
     async def _show_entry(
@@ -595,7 +607,9 @@ class Handlers:
             return
         if press.action == "cal" and isinstance(press.value, Month):
             entries = await self.diary.month(account.user.id, press.value)
-            text, keyboard = render.calendar_view(language, press.value, entries)
+            text, keyboard = render.calendar_view(
+                language, press.value, entries, today=self.diary.today(account)
+            )
             await query.answer()
             if _is_calendar(query.message):  # ◀ ▶ turn the page in place
                 with contextlib.suppress(BadRequest):
@@ -640,9 +654,14 @@ class Handlers:
         if self.voice is None or not isinstance(query.message, Message):
             await query.answer(t(language, "voice_unavailable"), show_alert=True)
             return
+        if not self.voice.speaks(language):  # Korean offline: say why instead of sending noise
+            await query.answer(t(language, "voice_no_voice"), show_alert=True)
+            return
         await query.answer()
         if not await self._speak(
-            query.message, lambda voice: voice.entry_comment(self.diary.repo, account, entry)
+            query.message,
+            language,
+            lambda voice: voice.entry_comment(self.diary.repo, account, entry),
         ):
             await query.message.reply_text(t(language, "voice_unavailable"))
 

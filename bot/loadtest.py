@@ -393,8 +393,11 @@ async def _voice_notes(data_dir: Path) -> dict[str, Any]:
     """One spoken note per language, made once by the offline voice."""
     from facelog.speech import SpeechConfig, build_synthesizer
 
+    # The users' Korean notes are espeak-ng's (the only offline Korean voice, off by default
+    # for Anna's replies because nobody can understand it): chosen here explicitly.
     synthesizer = build_synthesizer(
-        SpeechConfig(data_dir=data_dir, tts_cache_on_disk=False), cache=False
+        SpeechConfig(data_dir=data_dir, tts_cache_on_disk=False, korean_offline_voice="espeak"),
+        cache=False,
     )
     try:
         return {lang: await synthesizer.synthesize(text, lang) for lang, text in SPOKEN.items()}

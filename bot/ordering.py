@@ -19,6 +19,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.scale import update_kind
 
 if TYPE_CHECKING:
+    from bot.inbox import UpdateInbox
     from facelog.metrics import Metrics
 
 
@@ -44,16 +45,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         *,
         lease: UserLease | None = None,
         metrics: Metrics | None = None,
+        inbox: UpdateInbox | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.lease = lease
         self.metrics = metrics
+        self.inbox = inbox
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self.metrics is not None:
             coroutine = self._timed(update, coroutine)
+        if self.inbox is not None:
+            coroutine = self._recorded(update, coroutine)
         key = _key(update)
         if key is None:
             await coroutine
@@ -72,6 +77,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             if not self._waiting[key]:  # nobody queued behind us: forget the lock
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def _recorded(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Through the durable inbox: run only if it hands us the update, recorded done after
+        (also when a handler failed: its error handler answered the person)."""
+        assert self.inbox is not None
+        if not await self.inbox.handle(update, coroutine) and self.metrics is not None:
+            self.metrics.duplicates.inc()
 
     async def _timed(self, update: object, coroutine: Awaitable[Any]) -> None:
         assert self.metrics is not None

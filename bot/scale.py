@@ -1,6 +1,6 @@
 """What running several bot replicas behind a load balancer needs from the bot.
 
-Idempotency is already shared (``Handlers.dedupe`` claims each update id in storage). Order is
+Idempotency is already shared (each update is claimed in the storage inbox, ``bot.inbox``). Order is
 the other half: Telegram may deliver one person's photo to replica A and the caption-less
 follow-up text to replica B a moment later. In-process, :class:`bot.ordering.PerUserUpdateProcessor`
 keeps each user's updates in order; across replicas, :class:`StorageUserLease` adds a short

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -102,6 +102,7 @@ class CommentFollowups:
         self.deliver = deliver
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: set[str] = set()
+        self._replaying: set[str] = set()
         self._gate = asyncio.Semaphore(max(1, self.policy.concurrency))
         self._sweeper: asyncio.Task[None] | None = None
         #: Comments stored and handed to ``deliver`` so far (for tests and the load test).
@@ -139,7 +140,8 @@ class CommentFollowups:
             try:
                 reply = running.result()
             except Exception as error:  # a bug must delay the comment, not lose the post
-                log.warning("anna's first try failed: %s", type(error).__name__)
+                # With its traceback (a bug is fixed from it); the message holds no diary text.
+                log.error("anna's first try failed: %s", type(error).__name__, exc_info=error)
         if reply is None:
             self._spawn(
                 account, entry, request, running=None if done else running, reply_to=reply_to
@@ -159,13 +161,22 @@ class CommentFollowups:
         beyond the send retries): the whole post, with backoff until it goes out."""
         self._track(self._deliver(Followup(account, entry, None), wait_first=True))
 
-    def start(self, *, sweep_every: timedelta | None = timedelta(minutes=10)) -> None:
+    def start(
+        self,
+        *,
+        sweep_every: timedelta | None = timedelta(minutes=10),
+        replaying: Collection[str] = (),
+    ) -> None:
         """At start: :meth:`resume` in the background, and sweep orphaned blobs periodically.
+
+        ``replaying`` names entries whose update the bot is handling again from its inbox: that
+        replay confirms them, so resuming them too would show the post twice.
 
         ``open_storage`` sweeps once at start, but only blobs older than ten minutes (younger
         ones may belong to a post in flight on another instance); the periodic sweep removes
         what a crash just before the start left behind.
         """
+        self._replaying = set(replaying)
         self._track(self._resume_quietly())
         if sweep_every is not None and self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_every(sweep_every))
@@ -181,7 +192,7 @@ class CommentFollowups:
         found = 0
         async for account in self.diary.repo.iter_accounts(active_only=True):
             for entry in await self.diary.repo.recent_entries(account.user.id, RESUME_PER_USER):
-                if entry.anna_comment or entry.id in self._busy:
+                if entry.anna_comment or entry.id in self._busy or entry.id in self._replaying:
                     continue
                 if not since <= entry.created_at <= started:
                     continue
@@ -266,8 +277,8 @@ class CommentFollowups:
                 await self._deliver(Followup(account, finished, reply_to), wait_first=False)
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # a background task has nobody to raise to: log the kind
-            log.warning("a comment follow-up failed: %s", type(error).__name__)
+        except Exception as error:  # a background task has nobody to raise to: log it here
+            log.error("a comment follow-up failed: %s", type(error).__name__, exc_info=error)
         finally:
             self._busy.discard(entry.id)
 
@@ -315,8 +326,8 @@ class CommentFollowups:
                 await self.deliver(followup)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:
-                log.warning("delivering a comment failed: %s", type(error).__name__)
+            except Exception as error:  # Telegram's errors, and bugs: both worth a traceback
+                log.warning("delivering a comment failed: %s", type(error).__name__, exc_info=error)
                 continue
             self.delivered += 1
             return

@@ -208,6 +208,7 @@ async def serve(
                 metrics=metrics,
                 user_lease=lease,
                 guard=Guard(repo, limits(settings)),
+                sole_poller=not settings.webhook_url,
             )
             processor = application.update_processor
             metrics.watch_update_queue(

@@ -2,12 +2,12 @@
 
 With ``FACELOG_WEBHOOK_URL`` set (or ``facelog run --webhook``), Telegram POSTs each update to
 that URL instead of the bot polling for it. Any number of replicas may sit behind the load
-balancer that URL names: the update id is claimed in shared storage (a redelivery or a second
-replica handles it once) and a per-user lease keeps one person's updates in order
-(``bot.scale``).
+balancer that URL names: each update is stored in the shared inbox (``bot.inbox``) before the
+200, so a redelivery or a second replica handles it once and a replica that dies leaves it to
+the others; a per-user lease keeps one person's updates in order (``bot.scale``).
 
-The server answers Telegram as soon as the update is queued (Telegram waits for the answer
-before sending that chat's next update, so a slow Anna must not hold it) and checks the
+The server answers Telegram as soon as the update is stored and queued (Telegram waits for the
+answer before sending that chat's next update, so a slow Anna must not hold it) and checks the
 ``X-Telegram-Bot-Api-Secret-Token`` header on every request with a constant-time comparison.
 ``/healthz`` says the process is alive; ``/readyz`` that storage answers and the face model is
 loaded (or an inference worker answers), so a load balancer sends updates only where they can be
@@ -32,6 +32,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.inbox import InboxBot
 from facelog.config import Settings
 from facelog.http import HttpServer
 from facelog.metrics import Metrics
@@ -112,7 +113,8 @@ class Health:
 
 
 class WebhookReceiver:
-    """Checks the secret, queues the update for the Application, answers 200 at once."""
+    """Checks the secret, stores the update in the inbox, queues it, then answers 200 (503 when
+    storage is down, so Telegram delivers it again)."""
 
     def __init__(
         self,
@@ -137,6 +139,19 @@ class WebhookReceiver:
         if update is None:
             self._rejected("body")
             return web.Response(status=400)
+        bot = self.application.bot
+        if isinstance(bot, InboxBot):
+            # 200 tells Telegram to forget the update: only once it is stored.
+            try:
+                fresh = await bot.inbox.receive(update, raw=data)
+            except StorageError as exc:
+                log.warning("webhook update not stored (Telegram retries): %s", type(exc).__name__)
+                await bot.inbox.not_stored([update])
+                return web.Response(status=503)
+            if not fresh:  # a redelivery: stored already, handled or being handled
+                if self.metrics is not None:
+                    self.metrics.duplicates.inc()
+                return web.Response(status=200)
         await self.application.update_queue.put(update)
         return web.Response(status=200)
 

@@ -49,6 +49,12 @@ def _summary(samples_s: list[float]) -> dict[str, float | int]:
     }
 
 
+async def _begin_finish(repo: Repository, update_id: int) -> None:
+    """An update's whole way through the inbox after it was received: two writes."""
+    await repo.inbox_begin(update_id, owner="bench", lease=timedelta(seconds=30))
+    await repo.inbox_finish(update_id, owner="bench")
+
+
 async def _timed(n: int, op: Callable[[int], Awaitable[object]]) -> dict[str, float | int]:
     samples = []
     for i in range(n):
@@ -127,7 +133,12 @@ async def _bench_repository(repo: Repository, entries: int, concurrency: int) ->
         100, lambda i: repo.append_chat(user, "user" if i % 2 else "anna", "synthetic turn")
     )
     results["chat_history"] = await _timed(50, lambda _: repo.chat_history(user))
-    results["claim_update"] = await _timed(200, lambda i: repo.claim_update(i))
+    update = {"update_id": 0, "message": {"message_id": 1, "text": "synthetic diary text"}}
+    results["inbox_receive"] = await _timed(
+        200,
+        lambda i: repo.inbox_receive(i, user, update, owner="bench", lease=timedelta(seconds=30)),
+    )
+    results["inbox_begin_finish"] = await _timed(200, lambda i: _begin_finish(repo, i))
     results["claim_job"] = await _timed(200, lambda i: repo.claim_job(user, "reminder", str(i)))
     results["claim_job_20_concurrent_same_key"] = await _throughput(
         20, 20, lambda _: repo.claim_job(user, "summary", "2024-06")

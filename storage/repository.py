@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
@@ -87,8 +88,10 @@ _KEY_CHECK = b"facelog encryption key check"
 #: Chat turns kept per user: enough context for Anna, bounded so the collection cannot grow
 #: without limit with a chatty user.
 DEFAULT_CHAT_LIMIT = 40
-#: Telegram keeps an undelivered update for 24 hours; processed ids are kept a week.
-PROCESSED_UPDATE_TTL = timedelta(days=7)
+#: Inbox states: received (stored, not yet started), working (a handler runs it under a lease),
+#: done (its effects are complete), parked (it killed its handler too often; see ``inbox_begin``).
+InboxState = Literal["received", "working", "done", "parked"]
+_UNFINISHED: list[str] = ["received", "working"]
 
 
 class StorageError(Exception):
@@ -111,6 +114,30 @@ class RekeyReport:
     entries: int
     chat_turns: int
     blobs: int
+    #: Inbox updates not yet done (or parked), whose stored update is sealed too.
+    updates: int = 0
+
+
+@dataclass(frozen=True)
+class InboxRecord:
+    """One Telegram update as the inbox holds it.
+
+    ``update`` is the update exactly as Telegram sent it (opened, when sealed at rest); it is
+    dropped once the update is done, so a finished diary entry's text is not kept twice.
+    ``tries`` counts how often a handler started on it; ``sent`` names the answers already
+    delivered, so a replay does not show them again.
+    """
+
+    update_id: int
+    user_id: int | None
+    state: InboxState
+    owner: str | None
+    tries: int
+    update: dict[str, Any] | None
+    sent: frozenset[str]
+    error: str | None = None
+    #: Runs started while no other update ran: a process that died then died of this update.
+    strikes: int = 0
 
 
 class EncryptionKeyError(StorageError):
@@ -150,6 +177,10 @@ def _to_ms(moment: datetime) -> datetime:
 
 def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _ms(duration: timedelta) -> int:
+    return int(duration.total_seconds() * 1000)
 
 
 def _as_utc(value: Any) -> datetime:
@@ -300,7 +331,7 @@ _CHAT_NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]
 
 class Repository:
     """Users, settings, entries with their photo and voice blobs, chat history, and the small
-    records that make the bot exactly-once (processed updates, the scheduler's sent-log, leases).
+    records that make the bot exactly-once (the update inbox, the scheduler's sent-log, leases).
 
     Build it with :meth:`connect`; run :meth:`migrate` once at start. ``clock`` gives "now"
     (UTC) and exists so tests of leases and timestamps need no real waiting. ``cipher`` seals
@@ -326,7 +357,7 @@ class Repository:
         self._users: AsyncCollection[Document] = self._db["users"]
         self._entries: AsyncCollection[Document] = self._db["entries"]
         self._chat: AsyncCollection[Document] = self._db["chat"]
-        self._updates: AsyncCollection[Document] = self._db["processed_updates"]
+        self._inbox: AsyncCollection[Document] = self._db["inbox"]
         self._sent: AsyncCollection[Document] = self._db["sent_log"]
         self._leases: AsyncCollection[Document] = self._db["leases"]
         self._pending: AsyncCollection[Document] = self._db["pending_blobs"]
@@ -453,11 +484,8 @@ class Repository:
             name="once",
             unique=True,
         )
-        await self._updates.create_index(
+        await self._db["processed_updates"].create_index(
             [("bot_id", ASCENDING), ("update_id", ASCENDING)], name="once", unique=True
-        )
-        await self._updates.create_index(
-            "at", name="expiry", expireAfterSeconds=int(PROCESSED_UPDATE_TTL.total_seconds())
         )
         await self._pending.create_index("at", name="age")
         for bucket in ("photos", "voice"):
@@ -723,6 +751,12 @@ class Repository:
         return entry
 
     @_guard
+    async def entry_id_by_key(self, user_id: int, key: str) -> str | None:
+        """The id of the entry stored under an idempotency key, if one was."""
+        doc = await self._entries.find_one({"user_id": user_id, "key": key}, {"_id": 1})
+        return None if doc is None else str(doc["_id"])
+
+    @_guard
     async def get_entry(self, user_id: int, entry_id: str) -> Entry | None:
         """The user's entry with that id; None for a malformed id or another user's entry."""
         oid = _object_id(entry_id)
@@ -938,24 +972,208 @@ class Repository:
 
     # -- exactly-once records -----------------------------------------------------------------
 
-    @_guard
-    async def claim_update(self, update_id: int, *, bot_id: int = 0) -> bool:
-        """True the first time a Telegram update is seen, False for a redelivery.
+    # A Telegram update is stored here before Telegram may forget it (polling: before the next
+    # getUpdates moves the offset past it; webhook: before the 200). Its handler runs under a
+    # lease its owner renews; a lease that runs out means the owner died, and another process
+    # (or the restarted one) replays the update. Times are epoch milliseconds: nx-27017 0.8.1
+    # returns a ``$set`` top-level date as a string.
 
-        ``bot_id`` separates bots sharing one database (update ids are per bot).
-        """
+    @_guard
+    async def inbox_receive(
+        self,
+        update_id: int,
+        user_id: int | None,
+        update: Mapping[str, Any],
+        *,
+        owner: str,
+        lease: timedelta,
+        bot_id: int = 0,
+    ) -> bool:
+        """Store an update as received by ``owner``; False when it was already stored."""
+        now = _epoch_ms(self._now())
+        doc: Document = {
+            "bot_id": bot_id,
+            "update_id": update_id,
+            "user_id": user_id,
+            "state": "received",
+            "owner": owner,
+            "lease_ms": now + _ms(lease),
+            "received_ms": now,
+            "tries": 0,
+            "sent": [],
+            "update": self._seal_update(update),
+        }
         try:
-            await self._updates.insert_one(
-                {"bot_id": bot_id, "update_id": update_id, "at": self._now()}
-            )
+            await self._inbox.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
 
     @_guard
-    async def release_update(self, update_id: int, *, bot_id: int = 0) -> None:
-        """Forget a claim whose handling failed before any effect, so a redelivery is handled."""
-        await self._updates.delete_one({"bot_id": bot_id, "update_id": update_id})
+    async def inbox_begin(
+        self, update_id: int, *, owner: str, lease: timedelta, bot_id: int = 0
+    ) -> InboxRecord | None:
+        """Start handling an unfinished update: ``owner``'s own, or one whose lease ran out.
+        None when it is done, parked, or alive with another owner.
+
+        Counts the try; the caller parks an update whose tries passed its limit.
+        """
+        now = _epoch_ms(self._now())
+        change = {
+            "$set": {"state": "working", "owner": owner, "lease_ms": now + _ms(lease)},
+            "$inc": {"tries": 1},
+        }
+        base: Document = {"bot_id": bot_id, "update_id": update_id, "state": {"$in": _UNFINISHED}}
+        # One condition per write, not ``$or`` (nx-27017 0.8.1 mishandles ``$or`` in writes).
+        for where in ({**base, "owner": owner}, {**base, "lease_ms": {"$lte": now}}):
+            doc = await self._inbox.find_one_and_update(
+                where, change, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return self._inbox_record(doc)
+        return None
+
+    @_guard
+    async def inbox_adopt(
+        self,
+        update_id: int,
+        *,
+        owner: str,
+        lease: timedelta,
+        any_lease: bool = False,
+        bot_id: int = 0,
+    ) -> bool:
+        """Make an unfinished update ``owner``'s: one whose lease ran out, or any (a polling
+        start, where no other poller can be alive). False if it finished or another took it."""
+        now = _epoch_ms(self._now())
+        where: Document = {"bot_id": bot_id, "update_id": update_id, "state": {"$in": _UNFINISHED}}
+        if not any_lease:
+            where["lease_ms"] = {"$lte": now}
+        result = await self._inbox.update_one(
+            where, {"$set": {"owner": owner, "lease_ms": now + _ms(lease)}}
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def inbox_strike(self, update_id: int, *, owner: str, bot_id: int = 0) -> int:
+        """Count a run of the update alone (nothing else running); the new count, 0 if it is no
+        longer ``owner``'s."""
+        doc = await self._inbox.find_one_and_update(
+            {"bot_id": bot_id, "update_id": update_id, "owner": owner},
+            {"$inc": {"strikes": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return 0 if doc is None else int(doc.get("strikes", 0))
+
+    @_guard
+    async def inbox_mark_sent(self, update_id: int, what: str, *, bot_id: int = 0) -> None:
+        """Record that the answer ``what`` of this update reached Telegram."""
+        await self._inbox.update_one(
+            {"bot_id": bot_id, "update_id": update_id}, {"$addToSet": {"sent": what}}
+        )
+
+    @_guard
+    async def inbox_finish(
+        self,
+        update_id: int,
+        *,
+        owner: str,
+        parked: str | None = None,
+        bot_id: int = 0,
+    ) -> bool:
+        """Done (or parked, with the reason): the update will not be replayed. Only its owner may
+        finish it; False if another process took it over meanwhile. A done update's content is
+        dropped; a parked one keeps it for the operator until retention removes it."""
+        change: Document = {"done_ms": _epoch_ms(self._now())}
+        if parked is None:
+            change["state"] = "done"
+            update: Document = {"$set": change, "$unset": {"update": ""}}
+        else:
+            change |= {"state": "parked", "error": parked}
+            update = {"$set": change}
+        result = await self._inbox.update_one(
+            {"bot_id": bot_id, "update_id": update_id, "owner": owner}, update
+        )
+        return result.matched_count == 1
+
+    @_guard
+    async def inbox_renew(self, owner: str, lease: timedelta) -> int:
+        """Extend the lease of every unfinished update ``owner`` holds; how many there were."""
+        result = await self._inbox.update_many(
+            {"owner": owner, "state": {"$in": _UNFINISHED}},
+            {"$set": {"lease_ms": _epoch_ms(self._now()) + _ms(lease)}},
+        )
+        return result.matched_count
+
+    @_guard
+    async def inbox_release(self, owner: str) -> int:
+        """Give up ``owner``'s updates not yet started (a clean stop), so others take them at
+        once. Started ones keep their lease until it runs out: a handler may still be finishing."""
+        result = await self._inbox.update_many(
+            {"owner": owner, "state": "received"}, {"$set": {"lease_ms": 0}}
+        )
+        return result.matched_count
+
+    @_guard
+    async def inbox_unfinished(
+        self, *, expired_only: bool = True, limit: int = 500, bot_id: int = 0
+    ) -> list[InboxRecord]:
+        """Unfinished updates, oldest first: those whose owner's lease ran out, or all of them."""
+        where: Document = {"bot_id": bot_id, "state": {"$in": _UNFINISHED}}
+        if expired_only:
+            where["lease_ms"] = {"$lte": _epoch_ms(self._now())}
+        cursor = self._inbox.find(where).sort("update_id", ASCENDING).limit(limit)
+        return [self._inbox_record(doc) async for doc in cursor]
+
+    @_guard
+    async def inbox_record(self, update_id: int, *, bot_id: int = 0) -> InboxRecord | None:
+        doc = await self._inbox.find_one({"bot_id": bot_id, "update_id": update_id})
+        return None if doc is None else self._inbox_record(doc)
+
+    @_guard
+    async def inbox_counts(self) -> dict[str, int]:
+        """How many updates are in each state (for health checks and the operator)."""
+        cursor = await self._inbox.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])
+        return {str(doc["_id"]): int(doc["n"]) async for doc in cursor}
+
+    @_guard
+    async def inbox_prune(self, *, done_for: timedelta, parked_for: timedelta) -> int:
+        """Forget done updates finished more than ``done_for`` ago, parked ones after
+        ``parked_for``; return how many went. Unfinished updates are never pruned."""
+        now = _epoch_ms(self._now())
+        removed = 0
+        for state, age in (("done", done_for), ("parked", parked_for)):
+            result = await self._inbox.delete_many(
+                {"state": state, "done_ms": {"$lte": now - _ms(age)}}
+            )
+            removed += result.deleted_count
+        return removed
+
+    def _seal_update(self, update: Mapping[str, Any]) -> Any:
+        """An update carries what a person wrote: sealed whole when a key is configured."""
+        if not self._cipher.enabled:
+            return dict(update)
+        return self._cipher.seal(json.dumps(update, ensure_ascii=False).encode("utf-8"))
+
+    def _inbox_record(self, doc: Mapping[str, Any]) -> InboxRecord:
+        stored = doc.get("update")
+        if isinstance(stored, bytes):
+            update: dict[str, Any] | None = json.loads(self._cipher.open(stored))
+        else:
+            update = dict(stored) if stored is not None else None
+        user = doc.get("user_id")
+        owner = doc.get("owner")
+        return InboxRecord(
+            update_id=int(doc["update_id"]),
+            user_id=int(user) if user is not None else None,
+            state=doc["state"],
+            owner=str(owner) if owner is not None else None,
+            tries=int(doc.get("tries", 0)),
+            update=update,
+            sent=frozenset(str(s) for s in doc.get("sent") or ()),
+            error=doc.get("error"),
+            strikes=int(doc.get("strikes", 0)),
+        )
 
     @_guard
     async def claim_job(self, user_id: int, kind: str, period: str) -> bool:
@@ -1150,6 +1368,16 @@ class Repository:
                         {"$set": {"text": cipher.reseal_text(doc["text"])}},
                     )
                     turns += 1
+        updates = 0
+        async for page in self._pages(self._inbox, {"update": 1}, batch_size):
+            for doc in page:
+                if cipher.needs_reseal(doc.get("update")):
+                    record = self._inbox_record(doc | {"update_id": 0, "state": "received"})
+                    assert record.update is not None
+                    await self._inbox.update_one(
+                        {"_id": doc["_id"]}, {"$set": {"update": self._seal_update(record.update)}}
+                    )
+                    updates += 1
         check = await self._meta.find_one({"_id": "encryption"})
         if check is None or not cipher.is_current(check["check"]):
             await self._meta.update_one(
@@ -1162,7 +1390,9 @@ class Repository:
             turns,
             blobs,
         )
-        return RekeyReport(users=users, entries=entries, chat_turns=turns, blobs=blobs)
+        return RekeyReport(
+            users=users, entries=entries, chat_turns=turns, blobs=blobs, updates=updates
+        )
 
     async def _pages(
         self, collection: AsyncCollection[Document], projection: Document, batch_size: int
@@ -1300,6 +1530,7 @@ class Repository:
         await self._pending.delete_many({"user_id": user_id})
         await self._chat.delete_many({"user_id": user_id})
         await self._sent.delete_many({"user_id": user_id})
+        await self._inbox.delete_many({"user_id": user_id})
         await self._sessions.delete_one({"_id": user_id})
         await self._users.delete_one({"_id": user_id})
         log.info("erased a user's data: %d entries", removed.deleted_count)
@@ -1313,6 +1544,18 @@ async def _migration_1(repo: Repository) -> None:
     await repo._create_indexes()
 
 
+async def _migration_2(repo: Repository) -> None:
+    """The inbox replaces the processed-updates claims (``processed_updates`` is dropped)."""
+    inbox = repo._inbox
+    await inbox.create_index(
+        [("bot_id", ASCENDING), ("update_id", ASCENDING)], name="once", unique=True
+    )
+    await inbox.create_index([("state", ASCENDING), ("lease_ms", ASCENDING)], name="replay")
+    await inbox.create_index([("owner", ASCENDING), ("state", ASCENDING)], name="owner")
+    await inbox.create_index("user_id", name="user")
+    await repo._db.drop_collection("processed_updates")
+
+
 #: Ordered, append-only: never edit a released step, add a new one.
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -1320,4 +1563,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "indexes for the calendar, stats, chat, sent-log, processed updates and blobs",
         _migration_1,
     ),
+    (2, "the update inbox (replaces processed updates)", _migration_2),
 )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from facelog.cli import main
 from facelog.config import Settings
+from facelog.i18n import t
 from facelog.logs import CAPPED, configure_logging
 from facelog.metrics import Metrics
 from facelog.serve import Models
@@ -19,7 +22,7 @@ from facelog.webhook import Health, webhook_problem
 from fakebotapi.driver import TelegramUser
 from fakebotapi.server import FakeTelegram
 from inference.service import InferenceClient
-from storage import Repository
+from storage import EmbeddedMongo, Repository
 
 from .conftest import PUBLIC_URL, SECRET, StartReplica, chat_texts
 
@@ -140,6 +143,35 @@ async def test_shutdown_finishes_updates_in_flight(
     assert len(texts) == 2 and "name" in texts[1].lower()  # both replies still went out
     fake_telegram.webhook_proxy = None
     assert await fake_telegram.post_webhook(user.updates[-1], url=replica.hook) == 0  # closed
+
+
+async def test_storage_down_means_no_200_and_the_update_is_handled_once_it_comes_again(
+    start_replica: StartReplica, fake_telegram: FakeTelegram, make_user, tmp_path: Path
+) -> None:
+    async with EmbeddedMongo(tmp_path / "own-store", restart_delay_s=0.1) as server:
+        replica = await start_replica(mongodb_uri=SecretStr(server.uri))
+        user: TelegramUser = make_user(language_code="en")
+        await user.send_command("/start")
+        update = user.updates[-1]
+
+        await server.stop()
+        # Not stored, so not acknowledged: Telegram keeps the update and delivers it again.
+        assert await fake_telegram.post_webhook(update, url=replica.hook) == 503
+        assert chat_texts(fake_telegram, user) == [t("en", "storage_waiting")]
+
+        await server.start()  # same address: the replica's client reconnects on its own
+        assert await fake_telegram.post_webhook(update, url=replica.hook) == 200
+        await replica.idle()
+        assert await fake_telegram.post_webhook(update, url=replica.hook) == 200  # once more
+        await replica.idle()
+        assert await fake_telegram.wait_until(lambda: all(c.done for c in fake_telegram.calls))
+        assert chat_texts(fake_telegram, user) == [
+            t("en", "storage_waiting"),
+            t("en", "welcome"),
+            t("en", "ask_name"),
+        ]
+        assert replica.metric("facelog_updates_duplicate_total") == 1.0
+        await replica.shutdown()
 
 
 def test_webhook_mode_needs_a_secret() -> None:

@@ -1,10 +1,11 @@
-"""The process killed in the middle of a post, then started again on the same store.
+"""The process stopped in the middle of a post, then started again on the same store.
 
-A kill runs no cleanup, so the "crashed" bot uses its own repository connection whose cleanup
-steps are switched off, stops at the chosen step, and has its update task cancelled there. The
-restarted bot is a new Application on the same database, started the way ``facelog run`` starts
-(the orphan sweep, then unfinished comments resumed). Afterwards: no orphan photo, no duplicate,
-and either a confirmed, complete entry or no entry and no confirmation.
+The "crashed" bot uses its own repository connection whose cleanup steps are switched off,
+stops at the chosen step, and has its update task cancelled there. The restarted bot is a new
+Application on the same database, started the way ``facelog run`` starts (the orphan sweep, the
+inbox replayed, then unfinished comments resumed). Afterwards: no orphan photo, no duplicate,
+and the post confirmed once. Real ``kill -9`` of a bot process at each step is in
+``test_inbox_kill.py``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from typing import Any
 import pytest
 from gridfs import AsyncGridFSBucket
 
+from facelog.voice import Voice
 from fakebotapi.driver import TelegramUser
 from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
+from tests.clock import current as current_clock
+from tests.telegram.fixtures import wait_idle
 
 from .conftest import running_bot, wait_for
 
@@ -89,7 +93,7 @@ async def test_killed_between_photo_upload_and_entry_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     crash = Crash()
-    crashed = await Repository.connect(mongo_uri, database_name)
+    crashed = await Repository.connect(mongo_uri, database_name, clock=current_clock())
     try:
         async with running_bot(fake_telegram, crashed, pipeline) as bot:
             user = bot.user(language_code="en", first_name="Mia")
@@ -105,18 +109,17 @@ async def test_killed_between_photo_upload_and_entry_write(
 
     await restart(repo)
     async with running_bot(fake_telegram, repo, pipeline) as bot:
+        # The update waited in the inbox: the restarted bot handles it again, start to end.
+        post = await wait_for(user, is_post)
+        assert "killed mid-post" in post.text
         fake_telegram.redeliver(update)  # Telegram may hand the update out again
         assert await fake_telegram.wait_delivered(update["update_id"])
         await bot.followups.drain(5)
-        assert await repo.recent_entries(user.id, 5) == []
-        assert await photo_blobs(repo, user.id) == 0
-        assert await repo.database["pending_blobs"].count_documents({}) == 0
-        assert not any(is_post(c) for c in user.replies(since=0))  # never confirmed
-
-        await user.send_photo(face_photos["astronaut"], caption="sent again")
-        await wait_for(user, is_post)
-    assert [e.text for e in await repo.recent_entries(user.id, 5)] == ["sent again"]
-    assert await photo_blobs(repo, user.id) == 1
+        await wait_idle(bot.app, fake_telegram)
+    assert [e.text for e in await repo.recent_entries(user.id, 5)] == ["killed mid-post"]
+    assert len([c for c in user.replies(since=0) if is_post(c)]) == 1
+    assert await photo_blobs(repo, user.id) == 1  # the orphan swept, the replay's photo kept
+    assert await repo.database["pending_blobs"].count_documents({}) == 0
 
 
 async def test_killed_after_the_entry_is_stored_before_the_answer(
@@ -129,7 +132,7 @@ async def test_killed_after_the_entry_is_stored_before_the_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     crash = Crash()
-    crashed = await Repository.connect(mongo_uri, database_name)
+    crashed = await Repository.connect(mongo_uri, database_name, clock=current_clock())
     try:
         async with running_bot(fake_telegram, crashed, pipeline) as bot:
             user: TelegramUser = bot.user(language_code="en", first_name="Mia")
@@ -155,9 +158,52 @@ async def test_killed_after_the_entry_is_stored_before_the_answer(
         fake_telegram.redeliver(update)
         assert await fake_telegram.wait_delivered(update["update_id"])
         assert await bot.followups.drain(5)
-        await asyncio.sleep(0.5)  # room for a (wrong) second answer to show up
+        await wait_idle(bot.app, fake_telegram)  # a (wrong) second answer would be out by now
     [entry] = await repo.recent_entries(user.id, 5)
     assert entry.anna_comment and entry.anna_comment in post.text
     assert len([c for c in user.replies(since=0) if is_post(c)]) == 1
     assert await photo_blobs(repo, user.id) == 1
     assert await repo.database["pending_blobs"].count_documents({}) == 0
+
+
+async def test_killed_while_a_voice_note_is_transcribed(
+    mongo_uri: str,
+    database_name: str,
+    repo: Repository,
+    fake_telegram: FakeTelegram,
+    pipeline: FacePipeline,
+    voice: Voice,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A voice note in flight is not lost either: after the restart it is heard and answered."""
+    spoken = "I went hiking with my sister and the view from the top was amazing."
+    note = await voice.synthesizer.synthesize(spoken, "en")
+    crash = Crash()
+    crashed = await Repository.connect(mongo_uri, database_name, clock=current_clock())
+    try:
+        async with running_bot(fake_telegram, crashed, pipeline, voice=voice) as bot:
+            user: TelegramUser = bot.user(language_code="en", first_name="Mia")
+            await onboard(user, "Mia")
+            real_hear = voice.hear
+
+            async def dies(*args: Any, **kwargs: Any) -> Any:
+                await crash.here()
+                return await real_hear(*args, **kwargs)
+
+            monkeypatch.setattr(voice, "hear", dies)
+            before = user.mark()
+            await user.send_voice(note.ogg, duration=note.duration_s)
+            await crash.kill()
+            monkeypatch.undo()
+            assert user.replies(since=before) == []  # died before answering
+    finally:
+        await crashed.close()
+
+    async with running_bot(fake_telegram, repo, pipeline, voice=voice) as bot:
+        await wait_for(user, lambda c: c.method == "sendMessage", timeout=60)
+        await user.wait_for_reply(lambda c: c.method == "sendVoice", timeout=60)
+        await wait_idle(bot.app, fake_telegram)
+    turns = await repo.chat_history(user.id)
+    assert [t.role for t in turns] == ["user", "anna"]
+    assert "hiking" in turns[0].text.lower()
+    assert len([c for c in user.replies(since=0) if c.method == "sendVoice"]) == 1

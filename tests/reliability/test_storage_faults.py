@@ -14,8 +14,10 @@ from gridfs import AsyncGridFSBucket
 
 from fakebotapi.server import BotCall, FakeTelegram
 from inference.pipeline import FacePipeline
-from storage import EmbeddedMongo, Repository, StorageError
+from storage import EmbeddedMongo, Repository
 from tests.bot.test_diary_flows import onboard
+from tests.clock import current as current_clock
+from tests.telegram.fixtures import wait_idle
 
 from .conftest import running_bot, wait_for
 
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 TRY_AGAIN = "I couldn't save that just now"
+WAITING = "I can't reach my diary storage right now"
 
 
 def is_post(call: BotCall) -> bool:
@@ -39,7 +42,7 @@ async def server(tmp_path: Path) -> AsyncIterator[EmbeddedMongo]:
 @pytest.fixture
 async def own_repo(server: EmbeddedMongo) -> AsyncIterator[Repository]:
     # One-second server selection: "try again" comes within seconds, not after pymongo's 30.
-    repo = await Repository.connect(server.uri, "facelog", timeout_s=1.0)
+    repo = await Repository.connect(server.uri, "facelog", timeout_s=1.0, clock=current_clock())
     await repo.migrate()
     yield repo
     await repo.close()
@@ -57,7 +60,7 @@ async def stored_state(repo: Repository, user_id: int) -> tuple[list[str], int, 
     return sorted(entries), photos, pending, counts.total
 
 
-async def test_database_down_means_try_again_and_the_bot_recovers_by_itself(
+async def test_database_down_means_the_post_waits_and_is_handled_once_it_is_back(
     server: EmbeddedMongo,
     own_repo: Repository,
     fake_telegram: FakeTelegram,
@@ -71,18 +74,24 @@ async def test_database_down_means_try_again_and_the_bot_recovers_by_itself(
         await wait_for(user, is_post)
 
         await server.stop()
-        await user.send_photo(face_photos["grace_hopper"], caption="during the outage")
-        refusal = await wait_for(user, lambda c: TRY_AGAIN in (c.text or ""))
-        assert "nothing was saved" in refusal.text
+        during = await user.send_photo(face_photos["grace_hopper"], caption="during the outage")
+        # The update cannot be stored, so it stays with Telegram; the person hears why, once.
+        notice = await wait_for(user, lambda c: WAITING in (c.text or ""))
+        assert "isn't lost" in notice.text
+        assert during["update_id"] in [u["update_id"] for u in fake_telegram.pending_updates]
 
         await server.start()  # same address: the bot's client reconnects on its own
+        post = await wait_for(user, is_post, timeout=30)  # delivered again, now handled
+        assert "during the outage" in post.text
         await user.send_photo(face_photos["grace_hopper"], caption="after the outage")
-        await wait_for(user, is_post, timeout=20)
+        await wait_for(user, lambda c: is_post(c) and "after the outage" in c.text, timeout=20)
+        await wait_idle(bot.app, fake_telegram)
 
     texts, photos, pending, total = await stored_state(own_repo, user.id)
-    assert texts == ["after the outage", "before the outage"]
-    assert (photos, pending, total) == (2, 0, 2)
-    assert all(isinstance(e, StorageError) for e in fake_telegram.app_errors)
+    assert texts == ["after the outage", "before the outage", "during the outage"]
+    assert (photos, pending, total) == (3, 0, 3)
+    assert len([c for c in user.replies(since=0) if WAITING in (c.text or "")]) == 1
+    assert not any(TRY_AGAIN in (c.text or "") for c in user.replies(since=0))
 
 
 class DiesOnEntryWrite:

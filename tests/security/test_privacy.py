@@ -7,7 +7,7 @@ is never mistaken for an orphan.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bot import callbacks
 from facelog.logs import configure_logging
 from storage import Repository
 from tests.bot.test_diary_flows import onboard
+from tests.clock import current as current_clock
 
 from .conftest import AppRig, needles, raw_dump
 
@@ -106,7 +107,7 @@ async def test_delete_me_erases_every_record_and_blob_of_the_person_only(
             "users": await db["users"].count_documents({"_id": user_id}),
             "sessions": await db["sessions"].count_documents({"_id": user_id}),
         }
-        for name in ("entries", "chat", "sent_log", "pending_blobs"):
+        for name in ("entries", "chat", "sent_log", "pending_blobs", "inbox"):
             counts[name] = await db[name].count_documents({"user_id": user_id})
         for bucket in ("photos", "voice"):
             files = AsyncGridFSBucket(db, bucket_name=bucket).find({"metadata.user_id": user_id})
@@ -121,6 +122,7 @@ async def test_delete_me_erases_every_record_and_blob_of_the_person_only(
     assert before["entries"] == 2 and before["photos"] == 2 and before["voice"] == 1
     assert before["chat"] >= 2 and before["users"] == before["sessions"] == before["sent_log"] == 1
     assert before["photos_chunks"] >= 2
+    assert before["inbox"] == 7  # every update they sent (start, name, intro, 2 photos, 2 texts)
 
     await leaving.send_command("/delete_me")
     [confirm] = await leaving.wait_for_reply()
@@ -161,7 +163,7 @@ async def test_the_crash_sweep_never_deletes_a_blob_an_entry_still_uses(
     await AsyncGridFSBucket(repo.database, bucket_name="photos").upload_from_stream_with_id(
         orphan, "x", b"orphan", metadata={"user_id": 5, "entry_id": "x"}
     )
-    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    long_ago = current_clock()() - timedelta(hours=1)  # by the repository's clock
     for blob_id, bucket in (
         (ObjectId(entry.photo_id), "photos"),
         (ObjectId(stored.voice_id), "voice"),

@@ -386,16 +386,6 @@ async def test_chat_history_is_bounded(
 # -- exactly-once records -----------------------------------------------------------------------
 
 
-async def test_claim_update_is_idempotent(repo: Repository) -> None:
-    assert await repo.claim_update(1000)
-    assert not await repo.claim_update(1000)
-    assert await repo.claim_update(1000, bot_id=2)  # another bot's update ids are separate
-    await repo.release_update(1000)
-    assert await repo.claim_update(1000)
-    results = await asyncio.gather(*(repo.claim_update(2000) for _ in range(10)))
-    assert results.count(True) == 1
-
-
 async def test_claim_job_exactly_once_under_concurrency(
     mongo_uri: str, database_name: str, repo: Repository
 ) -> None:
@@ -577,8 +567,8 @@ async def test_migrations_are_idempotent(mongo_uri: str, database_name: str) -> 
     fresh = await Repository.connect(mongo_uri, database_name + "_m")
     try:
         assert await fresh.schema_version() == 0
-        assert await fresh.migrate() == 1
-        assert await fresh.migrate() == 1
+        assert await fresh.migrate() == 2
+        assert await fresh.migrate() == 2
         indexes = await fresh.database["entries"].index_information()
         keys = {tuple(spec["key"]) for spec in indexes.values()}
         assert (("user_id", 1), ("day", 1), ("created_at", 1)) in keys
@@ -588,11 +578,14 @@ async def test_migrations_are_idempotent(mongo_uri: str, database_name: str) -> 
         sent = await fresh.database["sent_log"].index_information()
         assert any(spec.get("unique") for spec in sent.values())
         # A start interrupted after the indexes but before the version was written.
+        inbox = await fresh.database["inbox"].index_information()
+        assert any(spec.get("unique") for spec in inbox.values())
+        assert "processed_updates" not in await fresh.database.list_collection_names()
         await fresh.database["meta"].update_one({"_id": "schema"}, {"$set": {"version": 0}})
-        assert await fresh.migrate() == 1
-        assert await fresh.schema_version() == 1
+        assert await fresh.migrate() == 2
+        assert await fresh.schema_version() == 2
         # Two instances starting together.
-        assert list(await asyncio.gather(fresh.migrate(), fresh.migrate())) == [1, 1]
+        assert list(await asyncio.gather(fresh.migrate(), fresh.migrate())) == [2, 2]
         await fresh.database["meta"].update_one({"_id": "schema"}, {"$set": {"version": 99}})
         with pytest.raises(SchemaTooNew):
             await fresh.migrate()
