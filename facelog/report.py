@@ -310,9 +310,14 @@ def storage_latency(sources: Sequence[Json]) -> list[str]:
             pair("append_chat_bounded", "chat_history", "p95") + " ms",
         ),
         row(
-            "`claim_update` / `claim_job` / `acquire_lease`",
-            " / ".join(p(k, "p50") for k in ("claim_update", "claim_job", "acquire_lease")) + " ms",
-            " / ".join(p(k, "p95") for k in ("claim_update", "claim_job", "acquire_lease")) + " ms",
+            "`inbox_receive` / `inbox_begin` + `inbox_finish` (an update's way through the inbox)",
+            pair("inbox_receive", "inbox_begin_finish", "p50") + " ms",
+            pair("inbox_receive", "inbox_begin_finish", "p95") + " ms",
+        ),
+        row(
+            "`claim_job` / `acquire_lease`",
+            pair("claim_job", "acquire_lease", "p50") + " ms",
+            pair("claim_job", "acquire_lease", "p95") + " ms",
         ),
         row(
             f"`export_user` ({r['export_user']['entries']} entries, "
