@@ -51,9 +51,11 @@ def evalset_cache(
     check); the archives these tests need are copied from the working tree's cache, read only,
     when it has them, so nothing is downloaded twice.
     """
+    # ``-p no:cacheprovider`` removes ``config.cache`` altogether: a temporary dir then.
+    pytest_cache = getattr(pytestconfig, "cache", None)
     cache = (
-        pytestconfig.cache.mkdir("evalset")
-        if pytestconfig.cache is not None
+        pytest_cache.mkdir("evalset")
+        if pytest_cache is not None
         else tmp_path_factory.mktemp("evalset")
     )
     theirs = dataset.default_cache_dir() / "downloads"
