@@ -31,7 +31,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
@@ -321,22 +321,30 @@ async def _audit(uri: str, fake: Any, posts: list[Post], kills: list[Kill]) -> O
     )
 
 
-async def run(config: CrashConfig) -> dict[str, Any]:
-    from fakebotapi.driver import TelegramUser
+@contextlib.asynccontextmanager
+async def stage(prefix: str = "facelog-crash-") -> AsyncIterator[tuple[Any, BotArgs]]:
+    """What outlives every bot process: an embedded store in a fresh directory and the fake Bot
+    API server; yields the server and the arguments a bot process needs to reach both."""
     from fakebotapi.server import FakeTelegram
     from storage import EmbeddedMongo
 
-    rng = random.Random(config.seed)
-    data_dir = Path(tempfile.mkdtemp(prefix="facelog-crash-"))
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     async with EmbeddedMongo(data_dir) as server, FakeTelegram(max_poll_timeout=1.0) as fake:
-        args = BotArgs(fake.token, fake.base_url, fake.base_file_url, server.uri, data_dir)
+        yield fake, BotArgs(fake.token, fake.base_url, fake.base_file_url, server.uri, data_dir)
+
+
+async def run(config: CrashConfig) -> dict[str, Any]:
+    from fakebotapi.driver import TelegramUser
+
+    rng = random.Random(config.seed)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    async with stage() as (fake, args):
         pictures = [fake.photo_sizes(p) for p in photos()]
         people = [
             TelegramUser(fake, first_name=f"Crash{i}", language_code="en")
             for i in range(config.users)
         ]
-        await register(server.uri, people)
+        await register(args.mongodb_uri, people)
         batches = max(1, len(config.points))
         posts = [
             Post(person.id, f"crash test {i} post {n + 1}: the harbour at dusk")
@@ -386,7 +394,7 @@ async def run(config: CrashConfig) -> dict[str, Any]:
         await fake.wait_until(lambda: all(c.done for c in fake.calls), 30)
         await asyncio.sleep(1.0)  # room for a late, wrong second confirmation
         await last.stop()
-        outcome = await _audit(server.uri, fake, posts, kills)
+        outcome = await _audit(args.mongodb_uri, fake, posts, kills)
     report = {
         "started_at": started_at,
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},

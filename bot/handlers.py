@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import callbacks, render
 from bot.callbacks import Callback
-from bot.inbox import once
+from bot.inbox import entry_key, once
 from bot.reminders import ScheduleHandlers
 from facelog.dates import DatePrefixError
 from facelog.diary import MAX_DIARY_CHARS, DiaryService, Reading
@@ -331,7 +331,7 @@ class Handlers:
             )
             return
         entry = await self.diary.post(
-            account, photo, reading, day, diary_text, key=f"update:{update.update_id}"
+            account, photo, reading, day, diary_text, key=entry_key(update.update_id)
         )
         await _typing(message, ChatAction.TYPING)
         # From here on the entry is stored: no failure may end in "nothing was saved".

@@ -92,6 +92,11 @@ async def once(what: str, send: Callable[[], Awaitable[T]]) -> T | None:
     return result
 
 
+def entry_key(update_id: int) -> str:
+    """The idempotency key of the entry an update stores: a replay finds the same entry."""
+    return f"update:{update_id}"
+
+
 def _close(coroutine: Awaitable[Any]) -> None:
     """Drop a handler run that will not happen (an unawaited coroutine warns otherwise)."""
     if asyncio.iscoroutine(coroutine):
@@ -159,7 +164,8 @@ class UpdateInbox:
         self.policy = policy or InboxPolicy()
         self.owner = owner or new_owner()
         self.application: Application | None = None  # type: ignore[type-arg]
-        #: Updates this process holds (received or running): their leases are renewed.
+        #: Updates this process holds (received, queued or running): replay must not queue
+        #: them a second time.
         self._held: set[int] = set()
         #: Updates a handler in this process is running now.
         self._running: set[int] = set()
@@ -169,9 +175,6 @@ class UpdateInbox:
         self._isolation = Isolation()
         #: Chats told during this storage outage that their message waits.
         self._told: set[int] = set()
-        self.parked = 0
-        self.replayed = 0
-        self.duplicates = 0
 
     def attach(self, application: Application) -> None:  # type: ignore[type-arg]
         self.application = application
@@ -196,17 +199,12 @@ class UpdateInbox:
     async def not_stored(self, updates: Sequence[Update]) -> None:
         """Storage is down, so these updates stay with Telegram, which delivers them again. Their
         senders are told once per outage that the message is not lost, just waiting."""
-        if self.application is None:
-            return
         for update in updates:
             chat = update.effective_chat
             if chat is None or chat.type != "private" or chat.id in self._told:
                 continue
             self._told.add(chat.id)
-            user = update.effective_user
-            language = language_of(user.language_code if user else None)
-            with contextlib.suppress(TelegramError):
-                await self.application.bot.send_message(chat.id, t(language, "storage_waiting"))
+            await self._tell(update, "storage_waiting")
 
     # -- handling ----------------------------------------------------------------------------
 
@@ -235,7 +233,6 @@ class UpdateInbox:
         if not isinstance(update, Update):
             return Delivery(update_id=-1)
         if update.update_id in self._running:  # queued twice here (a replay raced a delivery)
-            self.duplicates += 1
             return None
         try:
             record = await self.repo.inbox_begin(
@@ -247,7 +244,6 @@ class UpdateInbox:
             return Delivery(update.update_id)
         if record is None:
             self._held.discard(update.update_id)
-            self.duplicates += 1
             log.info("skipping an update that is finished or handled elsewhere")
             return None
         self._held.add(update.update_id)
@@ -282,17 +278,20 @@ class UpdateInbox:
     async def _park(self, update: Update, deaths: int) -> None:
         reason = f"the process died {deaths} times while it ran alone"
         log.error("parking an update: %s", reason)
-        self.parked += 1
         self._held.discard(update.update_id)
         with contextlib.suppress(StorageError):
             await self.repo.inbox_finish(update.update_id, owner=self.owner, parked=reason)
-        chat = update.effective_chat
+        await self._tell(update, "update_parked")
+
+    async def _tell(self, update: Update, key: str) -> None:
+        """A short notice to the update's sender, in their Telegram language (their account may
+        be out of reach); a failed send changes nothing."""
+        chat, user = update.effective_chat, update.effective_user
         if chat is None or self.application is None:
             return
-        user = update.effective_user
         language = language_of(user.language_code if user else None)
         with contextlib.suppress(TelegramError):
-            await self.application.bot.send_message(chat.id, t(language, "update_parked"))
+            await self.application.bot.send_message(chat.id, t(language, key))
 
     # -- replay ------------------------------------------------------------------------------
 
@@ -315,7 +314,6 @@ class UpdateInbox:
             await self.application.update_queue.put(update)
             queued.append(record)
         if queued:
-            self.replayed += len(queued)
             log.info("replaying %d update(s) a stopped process left unfinished", len(queued))
         return queued
 
@@ -325,7 +323,7 @@ class UpdateInbox:
         for record in records:
             if record.user_id is None:
                 continue
-            entry_id = await self.repo.entry_id_by_key(record.user_id, f"update:{record.update_id}")
+            entry_id = await self.repo.entry_id_by_key(record.user_id, entry_key(record.update_id))
             if entry_id is not None:
                 found.append(entry_id)
         return found

@@ -9,15 +9,12 @@ once and confirmed.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from bot.crashtest import POINTS, POISON, BotProcess, CrashConfig, register, run
-from bot.loadtest import BotArgs
+from bot.crashtest import POINTS, POISON, BotProcess, CrashConfig, register, run, stage
 from facelog.i18n import t
 from fakebotapi.driver import TelegramUser
-from fakebotapi.server import FakeTelegram
-from storage import EmbeddedMongo, Repository
+from storage import Repository
 
 
 async def test_a_kill_at_each_step_of_a_post_loses_and_doubles_nothing() -> None:
@@ -46,12 +43,10 @@ async def test_twenty_people_posting_through_five_random_kills() -> None:
 
 
 async def test_a_poison_update_is_parked_and_the_person_is_served_after_it() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="facelog-poison-"))
     photo = (Path(__file__).parents[2] / "inference" / "samples" / "selfie.jpg").read_bytes()
-    async with EmbeddedMongo(data_dir) as server, FakeTelegram(max_poll_timeout=1.0) as fake:
-        args = BotArgs(fake.token, fake.base_url, fake.base_file_url, server.uri, data_dir)
+    async with stage("facelog-poison-") as (fake, args):
         person = TelegramUser(fake, first_name="Poe", language_code="en")
-        await register(server.uri, [person])
+        await register(args.mongodb_uri, [person])
         await person.send_photo(photo, caption="POISON: this post kills its handler")
         # max_strikes=1: the first run dies among others, the lone re-run dies (strike 1), and
         # the third start parks the update instead of running it.
@@ -70,7 +65,7 @@ async def test_a_poison_update_is_parked_and_the_person_is_served_after_it() -> 
             lambda: any("a calm evening" in (c.text or "") for c in person.replies(since=0)), 60
         )
         await bot.stop()
-        repo = await Repository.connect(server.uri, "facelog")
+        repo = await Repository.connect(args.mongodb_uri, "facelog")
         try:
             assert [e.text for e in await repo.recent_entries(person.id, 5)] == [
                 "the next post, a calm evening"
