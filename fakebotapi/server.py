@@ -1817,12 +1817,14 @@ class FakeTelegram:
     def _delete_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         chat = self._chat(params.get("chat_id"))
         message_id = params.get("message_id")
-        found = self.message(int(chat["id"]), message_id) if isinstance(message_id, int) else None
+        if not isinstance(message_id, int):
+            raise bad_request(DELETE_NOT_FOUND)
+        found = self.message(int(chat["id"]), message_id)
         if found is None:
             raise bad_request(DELETE_NOT_FOUND)
         if self.clock() - float(found.get("date", 0)) > DELETE_WINDOW_S:
             raise bad_request(DELETE_TOO_OLD)
-        self.deleted.add((int(chat["id"]), int(message_id)))
+        self.deleted.add((int(chat["id"]), message_id))
         self._notify()
         return True
 
