@@ -987,7 +987,11 @@ class Repository:
     @_guard
     async def entry_by_message(self, user_id: int, message_id: int) -> Entry | None:
         """The user's entry made from that chat message (its photo, caption or diary text)."""
-        doc = await self._entries.find_one({"user_id": user_id, "message_ids": int(message_id)})
+        # ``$in`` rather than the plain value: with the ``messages`` index in place, nx-27017
+        # 0.8.1 matches an array field against a scalar wrongly (finds nothing); MongoDB agrees.
+        doc = await self._entries.find_one(
+            {"user_id": user_id, "message_ids": {"$in": [int(message_id)]}}
+        )
         return _entry_from(doc, self._cipher) if doc else None
 
     @_guard
@@ -1068,8 +1072,10 @@ class Repository:
 
     @_guard
     async def set_learned(self, user_id: int, learned: LearnedBias) -> None:
-        await self._calibration.replace_one(
-            {"_id": user_id}, {"_id": user_id, **_learned_doc(learned, self._cipher)}, upsert=True
+        # ``$set`` rather than a replacement: nx-27017 0.8.1 cannot store bytes (a sealed field)
+        # through replace_one.
+        await self._calibration.update_one(
+            {"_id": user_id}, {"$set": _learned_doc(learned, self._cipher)}, upsert=True
         )
 
     @_guard
