@@ -120,6 +120,8 @@ MESSAGES: dict[str, str] = {
         "📸 Selfie + caption: today's entry (start the caption with 2024-06-02 or 6/2 to "
         "file it under that day)\n"
         "📸 Selfie without caption: Anna asks first; your next text or voice note becomes the entry\n"
+        "✏️ Under an entry: set the feeling it really was (Facelog learns your face from it), "
+        "fix the words or the date, or delete it\n"
         "💬 Text or 🎤 voice: chat with Anna\n\n"
         "/calendar · /stats · /summary · /reminders · /settings · /profile · /export · /delete_me"
     ),

@@ -120,6 +120,7 @@ MESSAGES: dict[str, str] = {
         "Facelog는 나만 보는 감정 일기예요.\n\n"
         "📸 셀카 + 캡션: 오늘의 일기 (캡션 앞에 2024-06-02 또는 6/2 를 쓰면 그날의 일기)\n"
         "📸 캡션 없는 셀카: Anna가 먼저 묻고, 다음 글이나 음성이 일기가 돼요\n"
+        "✏️ 일기 아래: 실제 감정 고르기 (Facelog가 내 얼굴을 배워요), 글·날짜 고치기, 삭제\n"
         "💬 글이나 🎤 음성: Anna와 대화\n\n"
         "/calendar 달력 · /stats 감정 통계 · /settings Anna 설정 · /profile 프로필\n"
         "/summary 월간 요약 · /reminders 매일 알림\n"
