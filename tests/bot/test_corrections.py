@@ -263,3 +263,27 @@ async def test_anna_answers_a_correction_in_one_line_through_the_llm_and_offline
     assert "민지" in line.text and "당황스러운 날" in line.text
     stored = await rig.repo.get_entry(user.id, entry.id)
     assert stored is not None and stored.emotion == Emotion.PANIC
+
+
+async def test_when_face_and_words_disagree_the_four_feelings_are_one_tap_away(
+    rig: Rig, face_photos: dict[str, bytes]
+) -> None:
+    user = rig.user(language_code="en", first_name="Mia")
+    await onboard(user, "Mia")
+    _, reply = await post(user, face_photos["astronaut"], "I was so sad and lonely today")
+    assert user.button_texts(reply)[-4:] == ["😠", "😊", "😳", "😢"]
+    assert "?" in reply.text.split("💬 Anna", 1)[1]  # type: ignore[attr-defined]
+    await user.press("😢", on=reply)
+    await user.wait_for_reply(lambda c: c.method == "sendMessage")
+    [entry] = await rig.repo.recent_entries(user.id, 5)
+    assert (entry.emotion, entry.emotion_source) == (Emotion.SADNESS, "person")
+    assert "😳" not in user.button_texts(reply)  # settled: the question's buttons are gone
+
+    _, calm = await post(user, face_photos["astronaut"], "a lovely sunny walk, so happy")
+    assert user.button_texts(calm) == ["🔊 Listen", "📅 Calendar", "✏️ Edit"]
+
+    await user.send_command("/delete_me")
+    [confirm] = await user.wait_for_reply()
+    await user.press(callbacks.DELETE_YES, on=confirm)
+    await user.wait_for_reply()
+    assert await rig.repo.get_learned(user.id) is None  # the learned bias goes with the rest
