@@ -284,6 +284,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "alignment": "inference.benchmarks.alignment",
         "classifier": "inference.benchmarks.classifier",
         "storage": "storage.bench",
+        "learning": "facelog.learning_bench",
         "anna": "facelog.anna.bench",
         "speech": "facelog.speech.bench",
         "load": "bot.loadtest",
@@ -394,7 +395,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
-        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load", "crash"],
+        choices=[
+            "speed",
+            "alignment",
+            "classifier",
+            "storage",
+            "learning",
+            "anna",
+            "speech",
+            "load",
+            "crash",
+        ],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,18 @@ from storage import Repository
 
 log = logging.getLogger(__name__)
 
-ZERO: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+Bias = tuple[float, float, float, float]
+ZERO: Bias = (0.0, 0.0, 0.0, 0.0)
+
+
+class _Miss:
+    """Nothing cached (distinct from a cached "no bias of their own", which is None)."""
+
+
+MISS = _Miss()
+#: How long a bias read from storage is reused, and how many are kept.
+CACHE_S = 300.0
+CACHE_SIZE = 100_000
 
 
 def _now() -> datetime:
@@ -75,23 +87,52 @@ class Learning:
         self.options = options or FitOptions()
         self.clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
+        #: Biases read recently: a post must not pay two database reads for four numbers. This
+        #: process's own refits update it; another replica's show within ``CACHE_S``.
+        self._cache: dict[tuple[str, object], tuple[float, Bias | None]] = {}
+        self._background: dict[int, asyncio.Task[None]] = {}
 
     def _lock(self, user_id: int) -> asyncio.Lock:
         return self._locks.setdefault(user_id, asyncio.Lock())
 
-    async def prior(self, account: Account) -> tuple[float, float, float, float]:
+    def _cached(self, key: tuple[str, object]) -> Bias | _Miss | None:
+        hit = self._cache.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return MISS
+        return hit[1]
+
+    def _remember(self, key: tuple[str, object], bias: Bias | None) -> Bias | None:
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = (time.monotonic() + CACHE_S, bias)
+        return bias
+
+    async def prior(self, account: Account) -> Bias:
         """Everyone's starting point in the person's language (zeros when off or not yet)."""
         if not self.community_prior:
             return ZERO
+        key = ("prior", account.user.language)
+        cached = self._cached(key)
+        if isinstance(cached, tuple):
+            return cached
         stored = await self.repo.get_community_prior(account.user.language)
+        self._remember(key, stored.bias if stored is not None else ZERO)
         return stored.bias if stored is not None else ZERO
 
-    async def bias(self, account: Account) -> tuple[float, float, float, float]:
-        """The bias a new reading of this person gets (module docstring: which and why)."""
+    async def own(self, account: Account) -> Bias | None:
+        """The person's own learned bias; None when they never named an emotion (or reset)."""
+        key = ("person", account.user.id)
+        cached = self._cached(key)
+        if not isinstance(cached, _Miss):
+            return cached
         learned = await self.repo.get_learned(account.user.id)
-        if learned is not None and learned.corrections > 0:
-            return learned.bias
-        return await self.prior(account)
+        own = learned.bias if learned is not None and learned.corrections > 0 else None
+        return self._remember(key, own)
+
+    async def bias(self, account: Account) -> Bias:
+        """The bias a new reading of this person gets (module docstring: which and why)."""
+        own = await self.own(account)
+        return own if own is not None else await self.prior(account)
 
     async def learned(self, account: Account) -> LearnedBias | None:
         """What ``/settings`` reports: None until the person has named an emotion."""
@@ -121,6 +162,7 @@ class Learning:
                 reset_at=reset_at,
             )
             await self.repo.set_learned(user_id, learned)
+            self._remember(("person", user_id), learned.bias if learned.corrections else None)
             return learned
 
     async def _has_person_label(self, user_id: int) -> bool:
@@ -128,10 +170,28 @@ class Learning:
 
     async def after_post(self, account: Account) -> None:
         """A new reading was shown: for someone who has corrected before it is a weak
-        confirmation, so their fit takes it in; for anyone else nothing is learned."""
-        learned = await self.repo.get_learned(account.user.id)
-        if learned is not None and learned.corrections > 0:
+        confirmation, so their fit takes it in (in the background: the person's next message
+        need not wait for it); for anyone else nothing is learned."""
+        if await self.own(account) is None:
+            return  # never corrected (or reset): nothing personal to refit
+        user_id = account.user.id
+        running = self._background.get(user_id)
+        if running is not None and not running.done():
+            return  # a refit is on its way and will read this entry too
+        task = asyncio.create_task(self._quiet_refit(account))
+        self._background[user_id] = task
+        task.add_done_callback(lambda _: self._background.pop(user_id, None))
+
+    async def _quiet_refit(self, account: Account) -> None:
+        try:
             await self.refit(account)
+        except Exception as exc:  # the post is answered; the next refit catches up
+            log.warning("background calibration refit failed: %s", type(exc).__name__)
+
+    async def drain(self) -> None:
+        """Wait for background refits (tests, benchmarks and a clean shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background.values()), return_exceptions=True)
 
     async def reset(self, account: Account) -> None:
         """Forget what was learned: labels given until now no longer count (they stay the
@@ -141,6 +201,7 @@ class Learning:
                 account.user.id,
                 LearnedBias(ZERO, 0, 0, updated_at=self.clock(), reset_at=self.clock()),
             )
+            self._remember(("person", account.user.id), None)
 
     async def recompute_community(self) -> dict[str, int]:
         """The nightly job: each language's prior from everyone's labels, then every learner
@@ -163,6 +224,7 @@ class Learning:
                     pooled.bias, pooled.corrections, pooled.confirmations, self.clock()
                 )
             await self.repo.set_community_prior(language, stored, len(examples))
+            self._cache.pop(("prior", language), None)
             contributors[language] = len(examples) if stored is not None else 0
         for account in learners:
             await self.refit(account)
