@@ -256,6 +256,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from inference.evaluation import realfaces
 
         return realfaces.main(args.rest[1:])
+    if args.rest and args.rest[0] == "personal":
+        from inference.evaluation import personal
+
+        return personal.main(args.rest[1:])
     if args.rest and args.rest[0] in ("aihub", "ensemble"):
         from inference.evaluation import ensemble
 
@@ -283,6 +287,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "speed": "inference.benchmarks.speed",
         "alignment": "inference.benchmarks.alignment",
         "classifier": "inference.benchmarks.classifier",
+        "calibration": "inference.benchmarks.calibration",
         "storage": "storage.bench",
         "anna": "facelog.anna.bench",
         "speech": "facelog.speech.bench",
@@ -381,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate",
         help="accuracy on the real-photo set (options: facelog evaluate -- --help), or of "
-        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help)",
+        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help), or of "
+        "per-person calibration (facelog evaluate personal --help)",
     )
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(func=cmd_evaluate)
@@ -394,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
-        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load", "crash"],
+        choices=["speed", "alignment", "classifier", "calibration", "storage", "anna", "speech", "load", "crash"],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
