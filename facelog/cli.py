@@ -400,7 +400,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
-        choices=["speed", "alignment", "classifier", "calibration", "storage", "anna", "speech", "load", "crash"],
+        choices=[
+            "speed",
+            "alignment",
+            "classifier",
+            "calibration",
+            "storage",
+            "anna",
+            "speech",
+            "load",
+            "crash",
+        ],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)

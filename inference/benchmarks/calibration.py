@@ -15,6 +15,7 @@ community prior over 1 000 people of 40 entries. Writes
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from collections.abc import Sequence
@@ -37,8 +38,11 @@ def stored_entries(count: int, seed: int) -> list[tuple[dict[str, float], str, b
     out: list[tuple[dict[str, float], str, bool]] = []
     for probs in rng.dirichlet(np.full(len(EMOTIONS), 0.6), size=count):
         person = bool(rng.random() < 1 / 3)
-        label = EMOTIONS[int(rng.integers(len(EMOTIONS)))] if person else EMOTIONS[int(probs.argmax())]
-        out.append(({e.value: round(float(p), 4) for e, p in zip(EMOTIONS, probs)}, label, person))
+        label = (
+            EMOTIONS[int(rng.integers(len(EMOTIONS)))] if person else EMOTIONS[int(probs.argmax())]
+        )
+        stored = {e.value: round(float(p), 4) for e, p in zip(EMOTIONS, probs, strict=True)}
+        out.append((stored, label, person))
     return out
 
 
@@ -57,17 +61,21 @@ def measure(entries: int, repeats: int) -> dict[str, Any]:
     apply_ms: list[float] = []
     refit_ms: list[float] = []
     post_ms: list[float] = []
+    post_cpu_ms: list[float] = []
     for probs, _, _ in new_posts:
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         calibrate(probs, prior)
         t1 = time.perf_counter()
         examples = [Example.of(p, label, person=person) for p, label, person in stored]
         fit(examples, prior)
         t2 = time.perf_counter()
+        c1 = time.thread_time()
         apply_ms.append((t1 - t0) * 1e3)
         refit_ms.append((t2 - t1) * 1e3)
         post_ms.append((t2 - t0) * 1e3)
-    people = {
+        post_cpu_ms.append((c1 - c0) * 1e3)
+    people: dict[object, Sequence[Example]] = {
         i: [Example.of(p, label, person=person) for p, label, person in stored_entries(40, 10 + i)]
         for i in range(1000)
     }
@@ -80,6 +88,9 @@ def measure(entries: int, repeats: int) -> dict[str, Any]:
         "apply_ms": _percentiles(apply_ms),
         "refit_ms": _percentiles(refit_ms),
         "per_post_ms": _percentiles(post_ms),
+        # CPU time of this thread: what the work costs when the core is not shared (the wall
+        # clock above also counts time other processes held the CPU).
+        "per_post_cpu_ms": _percentiles(post_cpu_ms),
         "community_1000_people_ms": round(community_ms, 1),
     }
 
@@ -97,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         + " ".join(argv if argv is not None else []),
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} {platform.system()}, numpy {np.__version__}",
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
     print(json.dumps(result, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -310,11 +310,15 @@ def evaluate(
             posts = {p: person_posts(by_person[p], seed, i) for i, p in enumerate(people)}
             own = {p: simulate(posts[p], rate, None, options) for p in people}
             for person in people:
-                generic = [x.z is not None and int(np.argmax(x.z)) == x.label for x in posts[person]]
+                generic = [
+                    x.z is not None and int(np.argmax(x.z)) == x.label for x in posts[person]
+                ]
                 record("generic", rate, person, generic)
                 record("personal", rate, person, own[person][0])
-                others = {q: own[q][1] for q in people if q != person}
-                prior = community(others, community_options or options, min_contributors=needed)
+                others: dict[object, Sequence[Example]] = {
+                    q: own[q][1] for q in people if q != person
+                }
+                prior = community(others, community_options, min_contributors=needed)
                 counts[1] += 1
                 if prior is None:
                     record("community", rate, person, generic)
@@ -364,9 +368,7 @@ def _cell(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def summarise(
-    readings: Sequence[Reading], outcome: Outcome, **extra: Any
-) -> dict[str, Any]:
+def summarise(readings: Sequence[Reading], outcome: Outcome, **extra: Any) -> dict[str, Any]:
     """The JSON the issue specifies, plus per-group runs and how the run was made."""
     groups = sorted({r.photo.group for r in readings if r.photo.group})
     result: dict[str, Any] = {
@@ -456,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "max_shift": options.max_shift,
         },
         simulate_s=round(time.perf_counter() - started, 2),
-        command="facelog evaluate personal " + " ".join(argv or []),
+        command=" ".join(["facelog evaluate personal", *(argv or [])]),
         measured=datetime.now(UTC).strftime("%Y-%m-%d"),
         machine=f"{platform.machine()} {platform.system()}",
     )

@@ -14,10 +14,10 @@ different ways, and a choice must hold on all of them:
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import random
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from inference.calibration import FitOptions
+from inference.calibration import COMMUNITY_STRENGTH, FitOptions
 from inference.evaluation import personal as P
+from inference.labels import EMOTIONS, Emotion
 
 RATES = (1.0, 0.5)
 
@@ -36,11 +37,11 @@ def expw_people(root: Path | None = None, people: int = 20) -> list[P.Photo]:
     from inference.evaluation.realfaces import load_manifest, require_root
 
     root = require_root(root)
-    names = {e.value for e in P.EMOTIONS}
+    names = {e.value for e in EMOTIONS}
     rows = [r for r in load_manifest(root, ("val",)) if r.label in names]
     random.Random(0).shuffle(rows)
     return [
-        P.Photo(root / r.path, P.Emotion(r.label), f"expw{i % people:02d}", "ExpW")
+        P.Photo(root / r.path, Emotion(r.label), f"expw{i % people:02d}", "ExpW")
         for i, r in enumerate(rows)
     ]
 
@@ -61,7 +62,7 @@ def shifted(
     prior can learn) and one per person (what only the person's own labels can teach)."""
     people = sorted({r.photo.person for r in readings})
     rng = np.random.default_rng(12345)
-    own = {p: rng.normal(0.0, person_sd, len(P.EMOTIONS)) for p in people}
+    own = {p: rng.normal(0.0, person_sd, len(EMOTIONS)) for p in people}
     out: list[P.Reading] = []
     for r in readings:
         if r.log_probs is None:
@@ -82,8 +83,10 @@ def sets() -> dict[str, list[P.Reading]]:
     return out
 
 
-def score(readings: Sequence[P.Reading], options: FitOptions, seeds: int) -> list[dict[str, Any]]:
-    outcome = P.evaluate(readings, RATES, seeds, options)
+def score(
+    readings: Sequence[P.Reading], options: FitOptions, pooled: FitOptions, seeds: int
+) -> list[dict[str, Any]]:
+    outcome = P.evaluate(readings, RATES, seeds, options, community_options=pooled)
     return P.runs(outcome)
 
 
@@ -95,19 +98,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--strength", type=float, nargs="+", default=[1.0, 3.0, 8.0])
     parser.add_argument("--weak-weight", type=float, nargs="+", default=[0.3, 0.6, 1.0])
     parser.add_argument("--max-shift", type=float, nargs="+", default=[4.0])
+    parser.add_argument("--community-strength", type=float, nargs="+", default=[COMMUNITY_STRENGTH])
     parser.add_argument("--out", type=Path, default=P.RESULTS / "personal-sweep.json")
     args = parser.parse_args(argv)
     data = sets()
     grid: list[dict[str, Any]] = []
-    for strength, weak, shift in itertools.product(
-        args.strength, args.weak_weight, args.max_shift
+    for strength, weak, shift, pull in itertools.product(
+        args.strength, args.weak_weight, args.max_shift, args.community_strength
     ):
         options = FitOptions(strength=strength, weak_weight=weak, max_shift=shift)
+        pooled = FitOptions(strength=pull, weak_weight=weak, max_shift=shift)
         started = time.perf_counter()
-        row: dict[str, Any] = {"strength": strength, "weak_weight": weak, "max_shift": shift}
-        row["sets"] = {name: score(readings, options, args.seeds) for name, readings in data.items()}
+        row: dict[str, Any] = {
+            "strength": strength,
+            "weak_weight": weak,
+            "max_shift": shift,
+            "community_strength": pull,
+        }
+        row["sets"] = {
+            name: score(readings, options, pooled, args.seeds) for name, readings in data.items()
+        }
         grid.append(row)
-        print(f"{strength} {weak} {shift} ({time.perf_counter() - started:.0f} s)", flush=True)
+        took = time.perf_counter() - started
+        print(f"{strength} {weak} {shift} {pull} ({took:.0f} s)", flush=True)
         for name, runs in row["sets"].items():
             for run in runs:
                 if run["method"] in ("generic", "community+personal", "personal"):
@@ -116,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"{run['posts_1_10']} {run['posts_11_20']} {run['posts_21_plus']} "
                         f"{run['all']}"
                     )
-        args.out.write_text(json.dumps({"seeds": args.seeds, "grid": grid}, indent=1) + "\n")
+        document = {
+            "command": " ".join(sys.argv[1:] if argv is None else argv),
+            "seeds": args.seeds,
+            "grid": grid,
+        }
+        args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -49,7 +49,11 @@ def _random_examples(rng: np.random.Generator, n: int, share: float) -> list[Exa
     for probs in rng.dirichlet(np.full(4, 0.7), size=n):
         person = bool(rng.random() < share)
         label = EMOTIONS[int(rng.integers(4))] if person else EMOTIONS[int(probs.argmax())]
-        out.append(Example.of(dict(zip([e.value for e in EMOTIONS], probs)), label, person=person))
+        out.append(
+            Example.of(
+                dict(zip([e.value for e in EMOTIONS], probs, strict=True)), label, person=person
+            )
+        )
     return out
 
 
@@ -76,7 +80,7 @@ def test_one_correction_moves_a_log_odds_at_most_two_over_strength(seed: int) ->
     prior = rng.normal(0.0, 0.5, 4)
     probs = rng.dirichlet(np.full(4, 0.7))
     label = EMOTIONS[int(probs.argmin())]  # the least likely class: the largest pull
-    one = Example.of(dict(zip([e.value for e in EMOTIONS], probs)), label, person=True)
+    one = Example.of(dict(zip([e.value for e in EMOTIONS], probs, strict=True)), label, person=True)
     alone = np.asarray(fit([one], prior).bias)
     assert np.max(np.abs(alone - prior)) <= 1.0 / strength + 1e-5
     history = _random_examples(rng, int(rng.integers(1, 60)), 0.3)
@@ -136,7 +140,7 @@ def test_community_caps_a_prolific_person() -> None:
     tenfold = community(people | {"p": prolific * 10})
     assert once is not None and tenfold is not None
     assert np.allclose(once.bias, tenfold.bias, atol=1e-5)
-    assert 60 > PERSON_CAP  # the test is about someone past the cap
+    assert PERSON_CAP < 60  # the test is about someone past the cap
 
 
 def test_newton_reaches_the_optimum() -> None:
@@ -192,7 +196,12 @@ def test_evaluate_personal_on_a_tiny_manifest(tmp_path: Path) -> None:
     ]
     for run in runs:
         assert set(run) == {
-            "method", "correct_rate", "posts_1_10", "posts_11_20", "posts_21_plus", "all"
+            "method",
+            "correct_rate",
+            "posts_1_10",
+            "posts_11_20",
+            "posts_21_plus",
+            "all",
         }
         assert run["posts_11_20"] is None and run["posts_21_plus"] is None
         assert run["all"] == run["posts_1_10"] and run["all"] <= 0.8  # the no-face post is wrong
