@@ -60,6 +60,7 @@ COMMUNITY_STRENGTH = 16.0
 #: become everyone's prior.
 PERSON_CAP = 40.0
 _K = len(EMOTIONS)
+_KEYS = tuple(e.value for e in EMOTIONS)
 Vector = npt.NDArray[np.float64]
 
 
@@ -130,7 +131,7 @@ class Calibration:
 def log_probabilities(probabilities: Mapping[str, float] | Sequence[float]) -> list[float]:
     """Natural logs of the four emotions' probabilities, renormalised and floored at ``FLOOR``."""
     if isinstance(probabilities, Mapping):
-        values = [float(probabilities.get(e.value, 0.0)) for e in EMOTIONS]
+        values = [float(probabilities.get(key, 0.0)) for key in _KEYS]
     else:
         values = [float(v) for v in probabilities][:_K]
     if len(values) != _K:
@@ -200,34 +201,41 @@ def solve(z: Vector, y: Vector, w: Vector, center: Vector, opts: FitOptions) -> 
     """
     lam = float(opts.strength)
     bias = center.copy()
+    if not len(z):
+        return bias  # the prior alone: its optimum is its centre
+    # The objective is Σ w·logsumexp(z + b) − Σ w·(z·y) − b·(wᵀy) + strength/2·|b − centre|²;
+    # one exp per evaluation gives both its value and the probabilities the next step needs
+    # (this is what a post's refit spends its time on).
+    wy = w @ y
+    fixed = float(w @ (z * y).sum(axis=1))
 
-    def objective(b: Vector) -> float:
+    def evaluate(b: Vector) -> tuple[float, Vector]:
         logits = z + b
         m = logits.max(axis=1, keepdims=True)
-        lse = (m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))) if len(z) else np.zeros(0)
-        nll = float(np.sum(w * (lse - (logits * y).sum(axis=1))))
-        return nll + 0.5 * lam * float(np.sum((b - center) ** 2))
+        e = np.exp(logits - m)
+        total = e.sum(axis=1, keepdims=True)
+        nll = float(w @ (m[:, 0] + np.log(total[:, 0]))) - fixed - float(b @ wy)
+        return nll + 0.5 * lam * float(np.sum((b - center) ** 2)), e / total
 
-    current = objective(bias)
+    current, p = evaluate(bias)
     for _ in range(opts.iterations):
-        p = _softmax(z + bias) if len(z) else np.zeros((0, _K))
-        grad = ((p - y) * w[:, None]).sum(axis=0) + lam * (bias - center)
-        hess = np.einsum("n,ni,ij->ij", w, p, np.eye(_K)) - np.einsum("n,ni,nj->ij", w, p, p)
-        hess += lam * np.eye(_K)
+        wp = w @ p
+        grad = wp - wy + lam * (bias - center)
+        hess = np.diag(wp + lam) - (p * w[:, None]).T @ p
         step = np.linalg.solve(hess, grad)
         scale = 1.0
         while scale > 1e-4:
             candidate = np.clip(
                 bias - scale * step, center - opts.max_shift, center + opts.max_shift
             )
-            value = objective(candidate)
+            value, probs = evaluate(candidate)
             if value <= current:
                 break
             scale *= 0.5
         else:
             break
         moved = float(np.max(np.abs(candidate - bias)))
-        bias, current = candidate, value
+        bias, current, p = candidate, value, probs
         if moved < 1e-7:
             break
     return bias
