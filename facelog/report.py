@@ -867,6 +867,14 @@ def personal_evaluation(sources: Sequence[Json]) -> list[str]:
                 for w in ("posts_1_10", "posts_11_20", "posts_21_plus", "all")
             ]
             lines.append(row(who, fixed(r["correct_rate"], 1), r["method"], *cells))
+    used = ", ".join(
+        f"{pct(share, 0)} of runs at R = {rate}"
+        for rate, share in d["community_prior_used"].items()
+        if share is not None
+    )
+    lines.append(
+        row(f"community prior available ({d['min_contributors']}+ contributors): {used}", *[""] * 6)
+    )
     return lines
 
 
