@@ -1,6 +1,6 @@
 """What per-person calibration adds to a post: apply the bias, then refit on the person's labels.
 
-    python -m inference.benchmarks.calibration [--entries 200] [--repeats 500]
+    python -m inference.benchmarks.calibration [--entries 200] [--repeats 1000]
     facelog bench calibration
 
 A post shows the calibrated reading (:func:`~inference.calibration.calibrate`) and then, once
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -100,12 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="facelog bench calibration", description=__doc__)
     parser.add_argument("--entries", type=int, default=200, help="the person's labelled entries")
-    parser.add_argument("--repeats", type=int, default=500, help="posts timed")
+    parser.add_argument("--repeats", type=int, default=1000, help="posts timed")
     parser.add_argument("--out", type=Path, default=RESULTS / "calibration.json")
     args = parser.parse_args(argv)
     result = measure(args.entries, args.repeats) | {
-        "command": "python -m inference.benchmarks.calibration "
-        + " ".join(argv if argv is not None else []),
+        "command": " ".join(
+            [
+                "python -m inference.benchmarks.calibration",
+                *(sys.argv[1:] if argv is None else argv),
+            ]
+        ),
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} {platform.system()}, numpy {np.__version__}",
         "load_average_1min": round(os.getloadavg()[0], 2),
