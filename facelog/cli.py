@@ -256,6 +256,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from inference.evaluation import realfaces
 
         return realfaces.main(args.rest[1:])
+    if args.rest and args.rest[0] == "personal":
+        from inference.evaluation import personal
+
+        return personal.main(args.rest[1:])
     if args.rest and args.rest[0] in ("aihub", "ensemble"):
         from inference.evaluation import ensemble
 
@@ -283,6 +287,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "speed": "inference.benchmarks.speed",
         "alignment": "inference.benchmarks.alignment",
         "classifier": "inference.benchmarks.classifier",
+        "calibration": "inference.benchmarks.calibration",
         "storage": "storage.bench",
         "learning": "facelog.learning_bench",
         "anna": "facelog.anna.bench",
@@ -382,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate",
         help="accuracy on the real-photo set (options: facelog evaluate -- --help), or of "
-        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help)",
+        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help), or of "
+        "per-person calibration (facelog evaluate personal --help)",
     )
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(func=cmd_evaluate)
@@ -399,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
             "speed",
             "alignment",
             "classifier",
+            "calibration",
             "storage",
             "learning",
             "anna",

@@ -852,6 +852,52 @@ def classifier_cpu(sources: Sequence[Json]) -> list[str]:
     return lines
 
 
+def personal_evaluation(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: ``facelog evaluate personal``, per group, correct rate and method."""
+    (d,) = sources
+    lines = header(
+        "people", "correct rate", "method", "posts 1–10", "posts 11–20", "posts 21+", "all"
+    )
+    parts = [("all", d), *sorted(d.get("groups", {}).items())]
+    for name, part in parts:
+        who = f"{name} ({part['people']} people, {part['photos']} photos)"
+        for r in part["runs"]:
+            cells = [
+                "—" if r[w] is None else acc(r[w])
+                for w in ("posts_1_10", "posts_11_20", "posts_21_plus", "all")
+            ]
+            lines.append(row(who, fixed(r["correct_rate"], 1), r["method"], *cells))
+    used = ", ".join(
+        f"{pct(share, 0)} of runs at R = {rate}"
+        for rate, share in d["community_prior_used"].items()
+        if share is not None
+    )
+    lines.append(
+        row(f"community prior available ({d['min_contributors']}+ contributors): {used}", *[""] * 6)
+    )
+    return lines
+
+
+def calibration_bench(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: what calibration adds to a post (apply + refit), and the nightly
+    community prior."""
+    (d,) = sources
+    lines = header("step", "p50", "p95", "max")
+    steps = (
+        ("apply the bias to a reading", d["apply_ms"]),
+        (f"refit on {d['entries']} labelled entries", d["refit_ms"]),
+        ("per post (apply + refit)", d["per_post_ms"]),
+        ("per post, CPU time of the thread", d["per_post_cpu_ms"]),
+    )
+    for name, t in steps:
+        lines.append(row(name, f"{ms(t['p50'])} ms", f"{ms(t['p95'])} ms", f"{ms(t['max'])} ms"))
+    community = f"{ms(d['community_1000_people_ms'])} ms"
+    lines.append(row("community prior, 1 000 people × 40 entries (once)", community, "", ""))
+    load = f"load average {fixed(d['load_average_1min'], 1)} on {d['cpus']} CPUs while measured"
+    lines.append(row(load, "", "", ""))
+    return lines
+
+
 # --------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------
@@ -966,6 +1012,18 @@ TABLES: tuple[Table, ...] = (
         "inference/README.md",
         (f"{BENCH_RESULTS}/classifier-cpu.json",),
         classifier_cpu,
+    ),
+    Table(
+        "personal-evaluation",
+        "inference/README.md",
+        (f"{INFERENCE_RESULTS}/personal.json",),
+        personal_evaluation,
+    ),
+    Table(
+        "calibration-bench",
+        "inference/README.md",
+        (f"{BENCH_RESULTS}/calibration.json",),
+        calibration_bench,
     ),
 )
 

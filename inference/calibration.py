@@ -20,6 +20,7 @@ the same code serves the bot, the community prior job and ``facelog evaluate per
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from inference.labels import EMOTIONS, Emotion
 
 __all__ = [
+    "COMMUNITY_STRENGTH",
     "FLOOR",
     "MIN_CONTRIBUTORS",
     "WEAK_WEIGHT",
@@ -49,10 +51,16 @@ WEAK_WEIGHT = 0.3
 #: People who must have given labels before a community prior is used at all: below that, a few
 #: people's habits would become everyone's starting point.
 MIN_CONTRIBUTORS = 20
+#: Pull of the community prior toward zero, in labels: four times a person's. Its evidence is
+#: pooled from hundreds of entries, so in a real deployment this barely matters; when the pool
+#: is thin (a few dozen labels, or one group's habits) it keeps the prior from hurting people it
+#: does not fit (measured: ``inference/evaluation/personal_sweep.py``).
+COMMUNITY_STRENGTH = 16.0
 #: Most label weight one person brings to the community prior, so one prolific diarist cannot
 #: become everyone's prior.
 PERSON_CAP = 40.0
 _K = len(EMOTIONS)
+_KEYS = tuple(e.value for e in EMOTIONS)
 Vector = npt.NDArray[np.float64]
 
 
@@ -60,13 +68,23 @@ Vector = npt.NDArray[np.float64]
 class FitOptions:
     """How strongly a fit trusts its data against its prior.
 
-    ``strength`` is the prior's precision in units of one full label: with 3.0, one correction
-    moves the bias about a third as far as it would unregularised, and ten corrections dominate
-    the prior. ``max_shift`` bounds each value's distance from the prior (a trust region), so a
-    run of labels on near-certain readings cannot drive a value toward infinity.
+    ``strength`` is the prior's precision in units of one full label. It is also the promise
+    that one correction does not flip borderline calls: one more correction changes each bias
+    value by at most ``1/strength`` and any pairwise log-odds by at most ``2/strength`` (0.25
+    and 0.5 log units with 4.0), so a call whose winner leads by more than that is kept; about
+    ten corrections outweigh the prior. ``max_shift`` bounds each value's distance from the
+    prior (a trust region), so a run of labels on near-certain readings cannot drive a value
+    toward infinity.
+
+    The defaults were chosen by ``inference/evaluation/personal_sweep.py`` (strength 1, 2, 4, 8
+    × weak weight 0.3, 0.6, 1.0 on four classifiers' readings of real people and on ExpW
+    pseudo-people, with and without an imitated Korean-style bias): strength 4 kept posts 1–10
+    within a point of the generic reading where there was nothing to learn and gave up little
+    of strength 1's gain where there was; a weak weight of 0.3 lost least when only half the
+    misreads are corrected (uncorrected misreads then confirm mistakes).
     """
 
-    strength: float = 3.0
+    strength: float = 4.0
     weak_weight: float = WEAK_WEIGHT
     max_shift: float = 4.0
     iterations: int = 25
@@ -113,13 +131,16 @@ class Calibration:
 def log_probabilities(probabilities: Mapping[str, float] | Sequence[float]) -> list[float]:
     """Natural logs of the four emotions' probabilities, renormalised and floored at ``FLOOR``."""
     if isinstance(probabilities, Mapping):
-        values = [float(probabilities.get(e.value, 0.0)) for e in EMOTIONS]
+        values = [float(probabilities.get(key, 0.0)) for key in _KEYS]
     else:
         values = [float(v) for v in probabilities][:_K]
     if len(values) != _K:
         raise ValueError(f"need {_K} probabilities")
-    p = np.maximum(np.asarray(values, dtype=np.float64), FLOOR)
-    return [float(v) for v in np.log(p / p.sum())]
+    # Plain floats, not NumPy: a refit rebuilds every stored entry through here, and four
+    # values are cheaper in Python than a round trip through arrays (5× for 200 entries).
+    floored = [v if v > FLOOR else FLOOR for v in values]
+    total = sum(floored)
+    return [math.log(v / total) for v in floored]
 
 
 def calibrate(
@@ -180,34 +201,41 @@ def solve(z: Vector, y: Vector, w: Vector, center: Vector, opts: FitOptions) -> 
     """
     lam = float(opts.strength)
     bias = center.copy()
+    if not len(z):
+        return bias  # the prior alone: its optimum is its centre
+    # The objective is Σ w·logsumexp(z + b) − Σ w·(z·y) − b·(wᵀy) + strength/2·|b − centre|²;
+    # one exp per evaluation gives both its value and the probabilities the next step needs
+    # (this is what a post's refit spends its time on).
+    wy = w @ y
+    fixed = float(w @ (z * y).sum(axis=1))
 
-    def objective(b: Vector) -> float:
+    def evaluate(b: Vector) -> tuple[float, Vector]:
         logits = z + b
         m = logits.max(axis=1, keepdims=True)
-        lse = (m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))) if len(z) else np.zeros(0)
-        nll = float(np.sum(w * (lse - (logits * y).sum(axis=1))))
-        return nll + 0.5 * lam * float(np.sum((b - center) ** 2))
+        e = np.exp(logits - m)
+        total = e.sum(axis=1, keepdims=True)
+        nll = float(w @ (m[:, 0] + np.log(total[:, 0]))) - fixed - float(b @ wy)
+        return nll + 0.5 * lam * float(np.sum((b - center) ** 2)), e / total
 
-    current = objective(bias)
+    current, p = evaluate(bias)
     for _ in range(opts.iterations):
-        p = _softmax(z + bias) if len(z) else np.zeros((0, _K))
-        grad = ((p - y) * w[:, None]).sum(axis=0) + lam * (bias - center)
-        hess = np.einsum("n,ni,ij->ij", w, p, np.eye(_K)) - np.einsum("n,ni,nj->ij", w, p, p)
-        hess += lam * np.eye(_K)
+        wp = w @ p
+        grad = wp - wy + lam * (bias - center)
+        hess = np.diag(wp + lam) - (p * w[:, None]).T @ p
         step = np.linalg.solve(hess, grad)
         scale = 1.0
         while scale > 1e-4:
             candidate = np.clip(
                 bias - scale * step, center - opts.max_shift, center + opts.max_shift
             )
-            value = objective(candidate)
+            value, probs = evaluate(candidate)
             if value <= current:
                 break
             scale *= 0.5
         else:
             break
         moved = float(np.max(np.abs(candidate - bias)))
-        bias, current = candidate, value
+        bias, current, p = candidate, value, probs
         if moved < 1e-7:
             break
     return bias
@@ -227,7 +255,7 @@ def community(
     nothing about where the model goes wrong. The result holds four numbers and two counts,
     nothing about any one person.
     """
-    opts = options or FitOptions()
+    opts = options or FitOptions(strength=COMMUNITY_STRENGTH)
     chunks: list[tuple[Vector, Vector, Vector]] = []
     corrections = confirmations = 0
     for examples in people.values():
