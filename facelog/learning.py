@@ -217,7 +217,9 @@ class Learning:
                 learners.append(account)
         contributors: dict[str, int] = {}
         for language, examples in people.items():
-            pooled = await asyncio.to_thread(community, examples, self.options)
+            # The community's own pull toward zero (COMMUNITY_STRENGTH), not a person's: one
+            # group's habits must not become everyone's start.
+            pooled = await asyncio.to_thread(community, examples)
             stored = None
             if pooled is not None and self.community_prior:
                 stored = LearnedBias(
