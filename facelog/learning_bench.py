@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import statistics
@@ -158,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.uri, args.entries, args.posts))
-    result["machine"] = {"platform": platform.platform(), "python": platform.python_version()}
+    result["machine"] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
     result["store"] = "mongodb" if args.uri else "nx-27017 (embedded)"
     result["measured_at"] = datetime.now(UTC).date().isoformat()
     args.out.write_text(json.dumps(result, indent=2) + "\n")

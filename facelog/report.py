@@ -898,6 +898,30 @@ def calibration_bench(sources: Sequence[Json]) -> list[str]:
     return lines
 
 
+def learning_bench(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: what learning from corrections costs a post in the product (the
+    bias looked up on the real store and applied; the refit after the reply), and how late the
+    event loop runs while refits are under way."""
+    (d,) = sources
+    lines = header("step", "p50", "p95", "max")
+    steps = (
+        ("bias looked up and applied (cached in the process)", d["read"]),
+        ("the same, first post since the process started (2 reads)", d["read_cold"]),
+        ("what the post's handler waits for after replying", d["after_post"]),
+        (f"background refit, {d['entries']} entries ({d['corrections']} corrected)", d["refit"]),
+        ("event loop lag, idle (1 ms timer)", d["loop_lag_idle"]),
+        ("event loop lag while 20 refits run", d["loop_lag_during_refits"]),
+    )
+    for name, t in steps:
+        lines.append(
+            row(name, f"{ms(t['p50_ms'])} ms", f"{ms(t['p95_ms'])} ms", f"{ms(t['max_ms'])} ms")
+        )
+    machine = d["machine"]
+    load = f"{d['store']}; load average {fixed(machine['load_average_1min'], 1)}"
+    lines.append(row(f"{load} on {machine['cpus']} CPUs while measured", "", "", ""))
+    return lines
+
+
 # --------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------
@@ -1024,6 +1048,12 @@ TABLES: tuple[Table, ...] = (
         "inference/README.md",
         (f"{BENCH_RESULTS}/calibration.json",),
         calibration_bench,
+    ),
+    Table(
+        "learning-bench",
+        "inference/README.md",
+        ("facelog/learning-bench-results.json",),
+        learning_bench,
     ),
 )
 
