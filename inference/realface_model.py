@@ -126,9 +126,9 @@ def load_member(name: str, runtime: Runtime = "auto") -> EmotionClassifier:
 
         return load_ferplus(runtime)
     if name == "fer":
-        from inference.classifier import load_fer
+        from inference.fer_model import load_fer
 
-        return load_fer()
+        return load_fer(runtime)
     raise ValueError(f"unknown member {name!r}: lite0, ferplus or fer")
 
 
