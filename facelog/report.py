@@ -679,10 +679,12 @@ def selection_groups(sources: Sequence[Json]) -> list[str]:
         ("val_lab/yale", "Yale"),
     )
     classes = ("anger", "happy", "panic", "sadness")
+    end_to_end = ("val", "val_lab", "val_lab/jaffe")
     lines = header(
         "candidate", *(label for _, label in columns),
         "val recall anger / happy / panic / sadness",
         "val_lab recall anger / happy / panic / sadness", "worst group",
+        "end to end: val / val_lab / JAFFE",
     )  # fmt: skip
     winner = d["winner"]["recipe"]
     shortlist = [c for c in d["shortlist"] if c["recipe"] != winner]
@@ -696,6 +698,9 @@ def selection_groups(sources: Sequence[Json]) -> list[str]:
                 " / ".join(acc(groups[f"val/{k}"]["accuracy"]) for k in classes),
                 " / ".join(acc(groups[f"val_lab/{k}"]["accuracy"]) for k in classes),
                 bold(f"{c['worst_group']} {acc(c['worst'])}", win),
+                " / ".join(acc(c["detected_groups"][k]["accuracy"]) for k in end_to_end)
+                if "detected_groups" in c
+                else "—",
             )
         )
     return lines

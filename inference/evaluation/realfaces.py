@@ -402,6 +402,45 @@ def locate_split(pipeline: Locator, split: str, root: Path | None = None) -> Loc
     return LocatedSplit(rows, aligned, which, detection)
 
 
+def located_faces(
+    split: str, root: Path | None = None, cache_dir: Path | None = None
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """The aligned largest face of every photo of ``split`` where the pipeline finds one, as
+    8-bit RGB, and the manifest row each comes from; cached (never committed).
+
+    Why: choosing a combination end to end scores hundreds of candidates on the same faces;
+    detection does not depend on the classifier, so it runs once (minutes), not per candidate.
+    """
+    root = require_root(root)
+    cache = (cache_dir or default_cache_dir()) / f"located-{split}-v{ALIGN_VERSION}.npz"
+    rows = load_manifest(root, (split,))
+    if cache.is_file():
+        with np.load(cache) as stored:
+            if list(stored["paths"]) == [r.path for r in rows]:
+                return stored["faces"], stored["which"]
+    from inference.detect import create_detector
+    from inference.pipeline import FacePipeline
+
+    class _Unused:
+        name = "unused"
+
+        def predict(self, faces: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+            raise AssertionError("locate never classifies")
+
+    pipeline = FacePipeline(create_detector("dlib"), _Unused())
+    try:
+        located = locate_split(pipeline, split, root)
+    finally:
+        pipeline.close()
+    faces = np.stack([to_uint8(a) for a in located.aligned]) if located.aligned else None
+    if faces is None:
+        faces = np.zeros((0, 224, 224, 3), np.uint8)
+    which = np.asarray(located.which, dtype=np.int64)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, faces=faces, which=which, paths=np.array([r.path for r in rows]))
+    return faces, which
+
+
 def score_located(classifier: Classifier, located: LocatedSplit) -> dict[str, Any]:
     """End-to-end metrics of one classifier: a photo with no face counts as wrong, as it would
     for a user."""

@@ -45,6 +45,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -229,14 +230,18 @@ def group_scores(
     probs: Mapping[str, F64],
     labels: Mapping[str, Sequence[str]],
     groups: Mapping[str, tuple[str, npt.NDArray[np.bool_]]],
+    found: Mapping[str, npt.NDArray[np.bool_]] | None = None,
 ) -> dict[str, dict[str, float | int]]:
-    """4-class accuracy (recall, for a class group) of each group."""
+    """4-class accuracy (recall, for a class group) of each group; with ``found``, a face the
+    pipeline did not find counts as wrong (end to end)."""
     four = realfaces.FOUR
     hits = {
         split: np.asarray(probs[split])[:, :4].argmax(axis=1)
         == np.array([four.index(x) if x in four else -1 for x in labels[split]])
         for split in labels
     }
+    if found is not None:
+        hits = {split: hit & found[split] for split, hit in hits.items()}
     return {
         name: {"n": int(mask.sum()), "accuracy": round(float(hits[split][mask].mean()), 4)}
         for name, (split, mask) in groups.items()
@@ -263,6 +268,15 @@ def _worst(groups: Mapping[str, Mapping[str, float | int]]) -> tuple[str, float]
     return name, decisive[name]
 
 
+@dataclass(frozen=True)
+class Located:
+    """Members' scores end to end: on the faces the pipeline's detector found and aligned."""
+
+    plain: Mapping[str, Mapping[str, F64]]  # member → split → (faces found, 5)
+    flipped: Mapping[str, Mapping[str, F64]]
+    which: Mapping[str, npt.NDArray[np.int64]]  # split → the manifest row of each face found
+
+
 def select_by_groups(
     plain: Mapping[str, Mapping[str, F64]],
     flipped: Mapping[str, Mapping[str, F64]],
@@ -270,35 +284,60 @@ def select_by_groups(
     sources: Mapping[str, Sequence[str]],
     today: Recipe,
     fer: str = "fer",
+    located: Located | None = None,
 ) -> dict[str, Any]:
     """The worst-group choice described in the module docstring.
 
     ``plain[member][split]`` and ``flipped[member][split]`` are a member's five-column scores on
-    the faces and on their mirror images; ``today`` is the recipe being replaced.
+    the faces (boxes given) and on their mirror images; ``today`` is the recipe being replaced.
+    With ``located``, every candidate is also scored end to end and the allowed loss against
+    today's default must hold there too (a missed face counts as wrong).
     """
     names = list(plain)
     groups = group_masks(labels, sources)
 
+    def mixed(
+        recipe: Recipe,
+        p: Mapping[str, Mapping[str, F64]],
+        f: Mapping[str, Mapping[str, F64]],
+        split: str,
+    ) -> F64:
+        views = [
+            (p[n][split] + f[n][split]) / 2 if recipe.flipped(i) else p[n][split]
+            for i, n in enumerate(recipe.members)
+        ]
+        return np.asarray(combine(views, recipe), np.float64)
+
     def scores(recipe: Recipe) -> dict[str, dict[str, float | int]]:
-        probs = {}
-        for split in labels:
-            views = [
-                (plain[n][split] + flipped[n][split]) / 2 if recipe.flipped(i) else plain[n][split]
-                for i, n in enumerate(recipe.members)
-            ]
-            probs[split] = np.asarray(combine(views, recipe), np.float64)
+        probs = {split: mixed(recipe, plain, flipped, split) for split in labels}
         return group_scores(probs, labels, groups)
+
+    def scores_located(recipe: Recipe, at: Located) -> dict[str, dict[str, float | int]]:
+        probs: dict[str, F64] = {}
+        found: dict[str, npt.NDArray[np.bool_]] = {}
+        for split in labels:
+            full = np.zeros((len(labels[split]), len(COLUMNS)))
+            full[at.which[split]] = mixed(recipe, at.plain, at.flipped, split)
+            probs[split] = full
+            found[split] = np.zeros(len(labels[split]), dtype=bool)
+            found[split][at.which[split]] = True
+        return group_scores(probs, labels, groups, found)
 
     def row(recipe: Recipe, role: str) -> dict[str, Any]:
         result = scores(recipe)
         worst = _worst(result)
-        return {
+        out: dict[str, Any] = {
             "role": role,
             "recipe": json.loads(recipe.to_json()),
             "groups": result,
             "worst_group": worst[0],
             "worst": worst[1],
         }
+        if located is not None:
+            end_to_end = scores_located(recipe, located)
+            out["detected_groups"] = end_to_end
+            out["detected_worst_group"], out["detected_worst"] = _worst(end_to_end)
+        return out
 
     zero = (0.0,) * len(COLUMNS)
     baseline = row(today, "today's default")
@@ -321,14 +360,16 @@ def select_by_groups(
         if weights[fer_at] <= 0:
             continue
         for mode in FLIP_MODES:
-            flip = tuple(n in mode for n in names)
-            if not any(f and w > 0 for f, w in zip(flip, weights, strict=True)) and mode:
+            mirrored = tuple(n in mode for n in names)
+            if mode and not any(f and w > 0 for f, w in zip(mirrored, weights, strict=True)):
                 continue  # flipping only members that weigh nothing is the plain candidate
-            candidates.append(row(Recipe(tuple(names), weights, zero, flip), "candidate"))
+            candidates.append(row(Recipe(tuple(names), weights, zero, mirrored), "candidate"))
 
     def loss_ok(c: Mapping[str, Any]) -> bool:
+        kinds = ("groups", "detected_groups") if located is not None else ("groups",)
         return all(
-            c["groups"][s]["accuracy"] >= baseline["groups"][s]["accuracy"] - MAX_LOSS - 1e-9
+            c[k][s]["accuracy"] >= baseline[k][s]["accuracy"] - MAX_LOSS - 1e-9
+            for k in kinds
             for s in labels
         )
 
@@ -357,8 +398,10 @@ def select_by_groups(
         "criterion": (
             f"best worst group (sources and classes of {MIN_GROUP}+ faces) among candidates with "
             f"fer weight >= {floor:.3f}, val and val_lab within {MAX_LOSS:.2f} of today's "
-            "default, JAFFE >= fer alone; ties: larger fer weight, then mean of val and val_lab"
+            f"default{' (boxes given and end to end)' if located is not None else ''}, "
+            "JAFFE >= fer alone; ties: larger fer weight, then mean of val and val_lab"
         ),
+        "end_to_end": located is not None,
         "grid": f"1/{GRID}",
         "flip_modes": [list(m) for m in FLIP_MODES],
         "fer_floor": round(floor, 4),
@@ -426,6 +469,27 @@ def flipped_scores(names: Sequence[str], runtime: str = "tflite") -> dict[str, d
             for split in ("val", "val_lab")
         }
     return out
+
+
+def located_scores(names: Sequence[str], runtime: str = "tflite") -> Located:
+    """Each member's scores (plain and mirrored) on the faces the pipeline finds end to end."""
+    from inference.realface_model import load_member
+
+    faces = {split: realfaces.located_faces(split) for split in ("val", "val_lab")}
+    plain: dict[str, dict[str, F64]] = {}
+    flipped: dict[str, dict[str, F64]] = {}
+    for name in names:
+        classifier = load_member(name, runtime)  # type: ignore[arg-type]
+        plain[name], flipped[name] = {}, {}
+        for split, (aligned, _) in faces.items():
+            plain[name][split] = np.asarray(
+                realfaces.classify_aligned(classifier, aligned), np.float64
+            )
+            mirrored = np.ascontiguousarray(aligned[:, :, ::-1])
+            flipped[name][split] = np.asarray(
+                realfaces.classify_aligned(classifier, mirrored), np.float64
+            )
+    return Located(plain, flipped, {split: which for split, (_, which) in faces.items()})
 
 
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -501,6 +565,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the default being replaced (worst-group: the loss allowed is measured against it)",
     )
     parser.add_argument("--write", action="store_true", help="ship the winner's recipe")
+    parser.add_argument(
+        "--boxes-only",
+        action="store_true",
+        help="worst-group: skip the end-to-end check (no detection run; minutes faster)",
+    )
     args = parser.parse_args(argv)
     if args.criterion == "worst-group":
         return _main_groups(args)
@@ -533,7 +602,8 @@ def _main_groups(args: argparse.Namespace) -> int:
     labels = {"val": list(val.labels), "val_lab": list(lab.labels)}
     sources = {"val": list(val.sources), "val_lab": list(lab.sources)}
     today = _align(today, args.members)
-    report = select_by_groups(plain, flipped, labels, sources, today)
+    located = None if args.boxes_only else located_scores(args.members, args.runtime)
+    report = select_by_groups(plain, flipped, labels, sources, today, located=located)
     out = args.out or GROUP_RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
