@@ -713,7 +713,7 @@ def fer_export(sources: Sequence[Json]) -> list[str]:
     lines = header(
         "file", "weights", "size", "faces compared", "argmax agreement, 4 classes",
         "argmax agreement, 7 classes", "largest probability difference (7 / 4 classes)",
-        "batch 1 p50: Keras / LiteRT", "batch 32 faces/s: Keras / LiteRT",
+        "batch 1 p50 (ms): Keras / LiteRT", "batch 32 faces/s: Keras / LiteRT",
     )  # fmt: skip
     lines.append(
         row(

@@ -137,10 +137,13 @@ class CombinedClassifier:
 def predict_flipped(member: EmotionClassifier, faces: Faces) -> Probs:
     """Mean of the member's answers on the faces and on their mirror images.
 
-    One call with both views (batch 2N) instead of two: a LiteRT interpreter answers a batch of
-    two faces for much less than twice the cost of one, which is what keeps the flip cheap at
-    the bot's usual batch of one.
+    A model file mirrors its own small prepared input (:meth:`ModelClassifier.predict_mirrored`:
+    cheaper and lighter than mirroring 224 px faces); anything else gets mirrored aligned faces
+    in one call.
     """
+    mirrored = getattr(member, "predict_mirrored", None)
+    if mirrored is not None:
+        return np.asarray(mirrored(faces), dtype=np.float32)
     both = member.predict(np.concatenate([faces, np.asarray(faces)[:, :, ::-1]]))
     half = len(faces)
     return np.asarray((both[:half] + both[half:]) / 2, dtype=np.float32)

@@ -197,6 +197,19 @@ def test_flip_averages_the_face_and_its_mirror_image() -> None:
         Recipe(("a", "b"), (0.5, 0.5), (0.0,) * len(COLUMNS), (True,))
 
 
+@pytest.mark.parametrize("member", ["fer", "ferplus"])
+def test_mirroring_the_prepared_input_is_mirroring_the_face(member: str) -> None:
+    """The served flip mirrors the small prepared tensor; it must answer like mirrored faces."""
+    from inference.realface_model import load_member
+
+    classifier = load_member(member, "tflite")
+    faces = _faces(6)
+    expected = (classifier.predict(faces) + classifier.predict(faces[:, :, ::-1].copy())) / 2
+    got = predict_flipped(classifier, faces)
+    assert float(np.abs(got - expected).max()) < MAX_PROB_DIFF
+    assert (got[:, :4].argmax(1) == expected[:, :4].argmax(1)).all()
+
+
 def test_per_source_accuracy_and_the_worst_group() -> None:
     labels = ["anger", "happy", "panic", "sadness", "other", "anger"]
     predicted = ["anger", "happy", "anger", "sadness", "happy", "anger"]
