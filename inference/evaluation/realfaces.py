@@ -136,7 +136,8 @@ MATCH_IOU = 0.4
 #: dlib's 68-point predictor was trained on faces of a few hundred pixels; a 48×48 CK+ crop or
 #: a 50 px ExpW face is scaled up to at least this side before the fit.
 LANDMARK_MIN_SIDE = 160
-#: Bump when alignment changes, so cached crops are rebuilt instead of silently reused.
+#: Bump when alignment (or, for the located cache, detection) changes, so cached crops are
+#: rebuilt instead of silently reused.
 ALIGN_VERSION = 1
 
 
@@ -410,6 +411,8 @@ def located_faces(
 
     Why: choosing a combination end to end scores hundreds of candidates on the same faces;
     detection does not depend on the classifier, so it runs once (minutes), not per candidate.
+    The cache is keyed by the manifest and :data:`ALIGN_VERSION`: bump that when the detector
+    or the alignment changes.
     """
     root = require_root(root)
     cache = (cache_dir or default_cache_dir()) / f"located-{split}-v{ALIGN_VERSION}.npz"
