@@ -145,6 +145,16 @@ def realfaces_people(root: Path | None = None) -> list[Photo]:
     ]
 
 
+def _models_fingerprint() -> str:
+    """A short hash of the shipped models' checksums and the default recipe: a new model or
+    new weights in the recipe must never be answered from an old model's cache."""
+    models = Path(__file__).resolve().parent.parent / "models"
+    digest = hashlib.sha256()
+    for path in sorted(models.glob("*.sha256")) + sorted(models.glob("*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def default_cache_dir() -> Path:
     return REPO_ROOT / ".cache" / "personal"
 
@@ -159,7 +169,7 @@ def classify(
     """
     from inference.calibration import log_probabilities
 
-    cache_file = (cache_dir or default_cache_dir()) / f"{classifier}.json"
+    cache_file = (cache_dir or default_cache_dir()) / f"{classifier}-{_models_fingerprint()}.json"
     cache: dict[str, list[float] | None] = (
         json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.is_file() else {}
     )
