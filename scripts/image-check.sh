@@ -2,7 +2,7 @@
 # Builds Facelog's container image with podman and checks that it works, end to end:
 #
 #   scripts/image-check.sh                 # the CPU image, facelog:cpu
-#   FACELOG_IMAGE_VARIANT=gpu scripts/image-check.sh   # the GPU image (TensorFlow + CUDA wheels)
+#   IMAGE_CHECK_VARIANT=gpu scripts/image-check.sh   # the GPU image (TensorFlow + CUDA wheels)
 #
 # 1. Tools: installs podman, runc, mmdebstrap and catatonit (podman run --init) with apt-get when they are missing.
 # 2. Base: uses python:3.11-slim-bookworm when it is present or can be pulled; otherwise builds
@@ -19,20 +19,20 @@
 # Every container and volume it starts carries a label and is removed on exit, failure included.
 #
 # Environment:
-#   FACELOG_IMAGE_VARIANT  cpu (default) or gpu
-#   FACELOG_IMAGE          the tag to build (default localhost/facelog:$VARIANT)
-#   FACELOG_IMAGE_BUILD=0  check an image already built, do not build
-#   FACELOG_IMAGE_OPTIONAL=1   exit 0 with a notice when podman cannot run containers here
+#   IMAGE_CHECK_VARIANT  cpu (default) or gpu
+#   IMAGE_CHECK_TAG          the tag to build (default localhost/facelog:$VARIANT)
+#   IMAGE_CHECK_BUILD=0  check an image already built, do not build
+#   IMAGE_CHECK_OPTIONAL=1   exit 0 with a notice when podman cannot run containers here
 #                              (see docs/deploy.md, "CI"); any failure after that still fails
-#   FACELOG_IMAGE_HOST_RSS=1   also run the same conversation with the bot outside the
+#   IMAGE_CHECK_HOST_RSS=1   also run the same conversation with the bot outside the
 #                              container (.venv) and print both peak RSS figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-variant=${FACELOG_IMAGE_VARIANT:-cpu}
-image=${FACELOG_IMAGE:-localhost/facelog:$variant}
-work=${FACELOG_IMAGE_WORK:-$root/.cache/image-check}
+variant=${IMAGE_CHECK_VARIANT:-cpu}
+image=${IMAGE_CHECK_TAG:-localhost/facelog:$variant}
+work=${IMAGE_CHECK_WORK:-$root/.cache/image-check}
 mkdir -p "$work"
 run_id="$(date +%s)-$$"
 label="io.facelog.image-check=$run_id"
@@ -43,10 +43,11 @@ fail() { echo "image-check: $*" >&2; exit 1; }
 
 unavailable() {
   # podman cannot run containers on this machine: a missing capability of the machine, not a
-  # fault of the image. With FACELOG_IMAGE_OPTIONAL=1 (CI) that is a loud notice, not a failure.
+  # fault of the image. With IMAGE_CHECK_OPTIONAL=1 that is a loud notice, not a failure; CI
+  # leaves it unset, so there it fails (docs/deploy.md says why).
   echo "image-check: cannot run containers here: $*" >&2
-  if [ "${FACELOG_IMAGE_OPTIONAL:-0}" = 1 ]; then
-    echo "image-check: SKIPPED (FACELOG_IMAGE_OPTIONAL=1); the image was not checked" >&2
+  if [ "${IMAGE_CHECK_OPTIONAL:-0}" = 1 ]; then
+    echo "image-check: SKIPPED (IMAGE_CHECK_OPTIONAL=1); the image was not checked" >&2
     exit 0
   fi
   exit 1
@@ -162,7 +163,7 @@ EOF
 fi
 
 # -- 3. build ---------------------------------------------------------------------------------
-if [ "${FACELOG_IMAGE_BUILD:-1}" != 0 ]; then
+if [ "${IMAGE_CHECK_BUILD:-1}" != 0 ]; then
   say "building $image (VARIANT=$variant)"
   build_start=$(date +%s)
   # --format docker keeps the HEALTHCHECK (the OCI format drops it).
@@ -191,7 +192,7 @@ if [ "$(cat "$tools/.installed" 2>/dev/null)" != "$want" ]; then
 fi
 say "checking $image"
 host_rss=()
-[ "${FACELOG_IMAGE_HOST_RSS:-0}" = 1 ] && host_rss=(--host-rss)
+[ "${IMAGE_CHECK_HOST_RSS:-0}" = 1 ] && host_rss=(--host-rss)
 PYTHONPATH="$root" "$tools/bin/python" scripts/image_check.py --image "$image" --variant "$variant" \
   --label "$label" "${host_rss[@]}"
 say "image check passed"

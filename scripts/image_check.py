@@ -255,13 +255,14 @@ class Bot:
 
 
 def _peak_rss_probe() -> str:
-    """Python that prints the largest VmHWM (peak RSS, kB) of the processes running Facelog."""
+    """Python that prints the peak RSS (VmHWM, kB) of the bot process (``…/bin/facelog run``; not
+    the init process in front of it)."""
     return (
         "import pathlib\n"
         "best = 0\n"
         "for p in pathlib.Path('/proc').glob('[0-9]*'):\n"
         "    try:\n"
-        "        if b'facelog' not in (p / 'cmdline').read_bytes(): continue\n"
+        "        if b'bin/facelog' not in (p / 'cmdline').read_bytes(): continue\n"
         "        for line in (p / 'status').read_text().splitlines():\n"
         "            if line.startswith('VmHWM:'): best = max(best, int(line.split()[1]))\n"
         "    except OSError: pass\n"
