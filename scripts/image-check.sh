@@ -138,7 +138,8 @@ Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 EOF
   rootfs="$work/rootfs-$release.tar"
-  mmdebstrap --variant=minbase \
+  # merged /usr the way Debian's own images are, without the usrmerge package (and its perl).
+  mmdebstrap --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/maybe-merged-usr \
     --include=python3,python3-venv,python3-pip,ca-certificates \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
