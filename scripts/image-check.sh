@@ -19,13 +19,14 @@
 # Every container and volume it starts carries a label and is removed on exit, failure included.
 #
 # Environment:
-#   IMAGE_CHECK_VARIANT  cpu (default) or gpu
+#   IMAGE_CHECK_VARIANT      cpu (default) or gpu
 #   IMAGE_CHECK_TAG          the tag to build (default localhost/facelog:$VARIANT)
-#   IMAGE_CHECK_BUILD=0  check an image already built, do not build
-#   IMAGE_CHECK_OPTIONAL=1   exit 0 with a notice when podman cannot run containers here
-#                              (see docs/deploy.md, "CI"); any failure after that still fails
+#   IMAGE_CHECK_BUILD=0      check an image already built, do not build
+#   IMAGE_CHECK_OPTIONAL=1   exit 0 with a notice when this machine cannot run containers
+#                            (tools missing without root/apt, podman info fails, a trivial
+#                            container does not start); any failure of the image still fails
 #   IMAGE_CHECK_HOST_RSS=1   also run the same conversation with the bot outside the
-#                              container (.venv) and print both peak RSS figures
+#                            container (.venv) and print both peak RSS figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -162,6 +163,11 @@ EOF
   podman tag "localhost/python:$python_version-$base" "$base_ref"
   rm -f "$rootfs"
 fi
+
+# Can this machine start a container at all? A failure here is the machine's (runtime, cgroups,
+# limits), not the image's: the one case IMAGE_CHECK_OPTIONAL may skip.
+podman run --rm --network=host --label "$label" "$base_ref" true 2>"$work/smoke.err" \
+  || unavailable "podman cannot start a container: $(tail -1 "$work/smoke.err")"
 
 # -- 3. build ---------------------------------------------------------------------------------
 if [ "${IMAGE_CHECK_BUILD:-1}" != 0 ]; then
