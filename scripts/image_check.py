@@ -147,6 +147,14 @@ def check_no_tensorflow(image: str, label: str, variant: str) -> None:
     found = json.loads(run_once(image, label, "-c", probe, entrypoint="python"))
     if variant == "cpu" and found:
         raise CheckFailed(f"the CPU image installs {found}: they belong to the gpu/train extras")
+    if variant == "cpu":
+        # A path that needs TensorFlow, chosen anyway: a clear message and exit 2, no traceback.
+        base = ("run", "--rm", "--network=host", "--no-healthcheck", f"--label={label}")
+        chosen = podman(*base, image, "demo", "--classifier", "fer", check=False)
+        said = chosen.stdout + chosen.stderr
+        if chosen.returncode != 2 or "needs TensorFlow" not in said or "Traceback" in said:
+            raise CheckFailed(f"fer's Keras model without TensorFlow ({chosen.returncode}):{said}")
+        step("a TensorFlow-only path in the CPU image: exit 2, says to install facelog[tf]")
     if variant == "gpu" and "tensorflow" not in found:
         raise CheckFailed("the GPU image has no TensorFlow: the Keras files cannot be served")
     step(f"TensorFlow modules in the {variant} image: {found or 'none'}")
