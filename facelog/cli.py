@@ -452,6 +452,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"facelog: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:  # a TensorFlow-only path without TensorFlow: say so
+        from inference.optional import missing
+
+        clear = missing(exc, f"facelog {args.command}")
+        if clear is None:
+            raise
+        print(f"facelog: {clear if type(exc) is ModuleNotFoundError else exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -185,8 +185,10 @@ class KerasClassifier(ModelClassifier):
     ) -> None:
         """Without ``spec``, size and channels come from the model file itself and
         ``value_range``/``crop`` complete it (the plug-in path for user-trained models)."""
-        import keras
-        import tensorflow as tf
+        from inference.optional import require
+
+        keras = require("keras", f"The Keras model {Path(path).name}")
+        tf = require("tensorflow", f"The Keras model {Path(path).name}")
 
         self.path = Path(path)
         if not self.path.is_file():

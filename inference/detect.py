@@ -466,9 +466,9 @@ class _Mtcnn:
     """
 
     def __init__(self) -> None:
-        from mtcnn import MTCNN
+        from inference.optional import require
 
-        self._model = MTCNN()
+        self._model = require("mtcnn", "The MTCNN face detector").MTCNN()
         self._lock = threading.Lock()
 
     def run(self, rgb: RGB, min_face_size: int) -> list[dict[str, Any]]:

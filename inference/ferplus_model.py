@@ -77,8 +77,11 @@ def verify(path: Path = TFLITE_PATH, sha_path: Path = SHA256_PATH) -> None:
 
 def gpu_visible() -> bool:
     """Whether TensorFlow sees a GPU; TensorFlow is not even imported on a machine without an
-    NVIDIA driver, so a CPU-only bot never pays for it."""
-    if not Path("/proc/driver/nvidia/version").exists():
+    NVIDIA driver, so a CPU-only bot never pays for it. Without TensorFlow installed (the CPU
+    image, which a GPU host's /proc/driver/nvidia may still show) the answer is no: LiteRT."""
+    from inference.optional import tensorflow_installed
+
+    if not Path("/proc/driver/nvidia/version").exists() or not tensorflow_installed():
         return False
     import tensorflow as tf
 
