@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from facelog.diary import utc_now
+from scheduler.backups import BackupSchedule
 from scheduler.jobs import Jobs, RunReport
 from storage import Repository, StorageError
 
@@ -61,6 +62,7 @@ class Scheduler:
         lease_ttl: timedelta | None = None,
         clock: Callable[[], datetime] = utc_now,
         holder: str | None = None,
+        backups: BackupSchedule | None = None,
     ) -> None:
         self.repo = repo
         self.jobs = jobs
@@ -70,6 +72,7 @@ class Scheduler:
         self.lease_ttl = lease_ttl or max(3 * interval, timedelta(minutes=3))
         self.clock = clock
         self.holder = holder or instance_id()
+        self.backups = backups
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
 
@@ -93,6 +96,8 @@ class Scheduler:
         for report in (reminders, summaries):
             if report.outcomes:
                 log.info("scheduler %s: %s", report.kind, report.outcomes)
+        if self.backups is not None:  # the leader only; runs as its own task
+            self.backups.maybe_start()
         return TickReport(leader=True, reports=(reminders, summaries))
 
     def start(self) -> None:
@@ -115,6 +120,8 @@ class Scheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+        if self.backups is not None:
+            await self.backups.stop()
         async with self._lock:
             with contextlib.suppress(StorageError):  # if storage is down, it expires on its own
                 await self.repo.release_lease(LEASE_NAME, self.holder)
