@@ -333,7 +333,8 @@ class DiaryService:
                     },
                 }
             chat = [{"role": c.role, "text": c.text, "at": c.at.isoformat()} for c in data.chat]
-            document = {"profile": profile, "entries": rows, "chat": chat}
+            # user_id: /import refuses an export made for another account (facelog/importer.py).
+            document = {"user_id": user_id, "profile": profile, "entries": rows, "chat": chat}
             archive.writestr("entries.json", json.dumps(document, ensure_ascii=False, indent=2))
             table = io.StringIO()
             columns = [
