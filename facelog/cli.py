@@ -409,6 +409,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "speech": "facelog.speech.bench",
         "load": "bot.loadtest",
         "crash": "bot.crashtest",
+        "backup": "storage.backup_bench",
     }[args.which]
     sys.argv = [module, *args.rest]
     runpy.run_module(module, run_name="__main__")
@@ -535,7 +536,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
-        choices=["speed", "alignment", "classifier", "storage", "anna", "speech", "load", "crash"],
+        choices=[
+            "speed",
+            "alignment",
+            "classifier",
+            "storage",
+            "anna",
+            "speech",
+            "load",
+            "crash",
+            "backup",
+        ],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
