@@ -334,6 +334,51 @@ def storage_latency(sources: Sequence[Json]) -> list[str]:
     return lines
 
 
+def backup_speed(sources: Sequence[Json]) -> list[str]:
+    """docs/deploy.md: backup and restore against a plain tar, and posts during a backup."""
+    (d,) = sources
+    c = d["checks"]
+    lines = header("measure", "result")
+    lines.append(
+        row(
+            "data directory",
+            f"{d['data_dir_mb']} MB ({d['entries']} entries, "
+            f"{d['people']} people, {d['photo_kb']} KB photos)",
+        )
+    )
+    lines.append(
+        row("plain `tar` of the data directory", f"{d['tar']['s']} s, {d['tar']['mb_s']} MB/s")
+    )
+    lines.append(row("`tar` + fsync", f"{d['tar_fsync']['s']} s, {d['tar_fsync']['mb_s']} MB/s"))
+    lines.append(
+        row(
+            "`facelog backup` (written, fsynced, verified)",
+            f"{d['backup']['s']} s, {d['backup']['mb_s']} MB/s "
+            f"({c['backup_vs_tar']} × tar; target ≥ 0.5 ×)",
+        )
+    )
+    lines.append(
+        row(
+            "`facelog restore` (verified, loaded, counted)",
+            f"{d['restore']['s']} s, {d['restore']['mb_s']} MB/s",
+        )
+    )
+    q, b = d["post_quiet"], d["post_during_backup"]
+    lines.append(
+        row(
+            f"post p50 / p95, {d['posters']} people at once, no backup",
+            f"{q['p50_ms']} / {q['p95_ms']} ms",
+        )
+    )
+    lines.append(
+        row(
+            "… while a backup runs",
+            f"{b['p50_ms']} / {b['p95_ms']} ms ({c['p95_ratio']} × p95; target ≤ 2 ×)",
+        )
+    )
+    return lines
+
+
 def security_crypto(sources: Sequence[Json]) -> list[str]:
     """docs/security.md: what encryption at rest costs, one operation per row."""
     (d,) = sources
@@ -890,6 +935,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "crypto-cost", "docs/security.md", ("storage/crypto-bench-results.json",), security_crypto
     ),
+    Table("backup-speed", "docs/deploy.md", ("storage/backup-bench-results.json",), backup_speed),
     Table(
         "capacity",
         "docs/deploy.md",
