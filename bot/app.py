@@ -95,6 +95,7 @@ def build_application(
         inbox.start()
 
     async def stopping(app: Application) -> None:  # type: ignore[type-arg]
+        await diary.learning.drain()  # refits already begun write their result
         await followups.aclose()
         await inbox.close()
 

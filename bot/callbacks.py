@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from facelog.domain import ATTITUDES, COMPONENTS, INTENSITIES, LANGUAGES, LENGTHS, Month
+from inference.labels import EMOTIONS, Emotion
 
 _ENTRY_ID = re.compile(r"[0-9a-f]{24}")
 
@@ -22,6 +23,8 @@ class Callback:
 
     action: str
     value: str | date | Month | None = None
+    #: The second argument of a press on an entry: the emotion chosen, or the day to move to.
+    extra: Emotion | date | None = None
 
 
 def setting(kind: str, value: str = "") -> str:
@@ -42,6 +45,43 @@ def entry(entry_id: str) -> str:
 
 def listen(entry_id: str) -> str:
     return f"say:{entry_id}"
+
+
+#: One letter per emotion keeps ``emo:<id>:<letter>`` well under Telegram's 64 bytes.
+_EMOTION_CODES: dict[str, Emotion] = {e.value[0]: e for e in EMOTIONS}
+_CODE_OF: dict[Emotion, str] = {e: code for code, e in _EMOTION_CODES.items()}
+
+
+def edit(entry_id: str) -> str:
+    """✏️: open the entry's edit keyboard in place."""
+    return f"edit:{entry_id}"
+
+
+def set_emotion(entry_id: str, emotion: Emotion) -> str:
+    return f"emo:{entry_id}:{_CODE_OF[emotion]}"
+
+
+def move(entry_id: str, day: date) -> str:
+    """Move to an explicit day (not "one day back"): a double tap lands on the same day."""
+    return f"mv:{entry_id}:{day.isoformat()}"
+
+
+def edit_text(entry_id: str) -> str:
+    return f"txt:{entry_id}"
+
+
+def delete_entry(entry_id: str) -> str:
+    """🗑: ask for a confirmation."""
+    return f"rm:{entry_id}"
+
+
+def delete_entry_yes(entry_id: str) -> str:
+    return f"rmy:{entry_id}"
+
+
+def back(entry_id: str) -> str:
+    """Close the edit keyboard (or the delete question) and show the entry as it is now."""
+    return f"back:{entry_id}"
 
 
 def reminders(action: str, value: str = "") -> str:
@@ -72,8 +112,11 @@ EDIT_INTRO = "prof:intro"
 CLEAR_INTRO = "prof:clear"
 DELETE_YES = "del:yes"
 DELETE_NO = "del:no"
+LEARN_RESET = "learn:reset"
 
-_FIXED = {NOOP, SKIP_INTRO, EDIT_NAME, EDIT_INTRO, CLEAR_INTRO, DELETE_YES, DELETE_NO}
+_FIXED = {NOOP, SKIP_INTRO, EDIT_NAME, EDIT_INTRO, CLEAR_INTRO, DELETE_YES, DELETE_NO, LEARN_RESET}
+#: Presses that name one entry and nothing else.
+_ENTRY_ACTIONS = {"ent", "say", "edit", "txt", "rm", "rmy", "back"}
 _SETTING_VALUES: dict[str, set[str]] = {
     "att": set(ATTITUDES),
     "cmp": set(COMPONENTS),
@@ -107,11 +150,27 @@ def parse(data: str | None) -> Callback | None:
             return Callback("day", date.fromisoformat(rest)) if len(rest) == 10 else None
         except ValueError:
             return None
-    if head in {"ent", "say"} and _ENTRY_ID.fullmatch(rest):
+    if head in _ENTRY_ACTIONS and _ENTRY_ID.fullmatch(rest):
         return Callback(head, rest)
+    if head in {"emo", "mv"}:
+        return _parse_entry_change(head, rest)
     if head == "rem":
         return _parse_reminders(rest)
     return None
+
+
+def _parse_entry_change(head: str, rest: str) -> Callback | None:
+    """``emo:<id>:<letter>`` → (id, Emotion); ``mv:<id>:<YYYY-MM-DD>`` → (id, date)."""
+    entry_id, _, value = rest.partition(":")
+    if not _ENTRY_ID.fullmatch(entry_id):
+        return None
+    if head == "emo":
+        emotion = _EMOTION_CODES.get(value)
+        return Callback("emo", entry_id, emotion) if emotion is not None else None
+    try:
+        return Callback("mv", entry_id, date.fromisoformat(value)) if len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 def _parse_reminders(rest: str) -> Callback | None:

@@ -10,10 +10,18 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message, ReplyParameters, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -28,11 +36,12 @@ from facelog.domain import (
     INTRO_MAX_CHARS,
     NAME_MAX_CHARS,
     Account,
+    Entry,
     Language,
     Month,
 )
 from facelog.followups import CommentFollowups, Followup
-from facelog.i18n import language_of, t
+from facelog.i18n import EMOJI, emotion_name, format_day, language_of, t
 from facelog.speech import AudioTooLarge, AudioTooLong, NothingHeard, SpeechError, VoiceNote
 from facelog.voice import Voice
 from inference.image import EmptyImage, ImageError, ImageTooLarge
@@ -41,6 +50,8 @@ from storage import StorageError
 
 log = logging.getLogger(__name__)
 
+#: Telegram lets a bot delete a chat message only while it is younger than this.
+DELETE_WINDOW = timedelta(hours=48)
 #: Telegram lets bots download files up to 20 MB.
 MAX_DOWNLOAD = 20 * 1024 * 1024
 HTML = ParseMode.HTML
@@ -209,15 +220,20 @@ class Handlers:
 
     # -- settings -------------------------------------------------------------------------
 
+    async def _settings_panel(self, account: Account) -> tuple[str, InlineKeyboardMarkup]:
+        """/settings' text and keyboard, with what Facelog learned of the person's face."""
+        learned = await self.diary.learning.learned(account)
+        count = learned.corrections if learned is not None else 0
+        language = account.user.language
+        text = render.settings_text(account, speaks=not self._voiceless(language), learned=count)
+        return text, render.settings_keyboard(language, account.anna, learned=count)
+
     async def settings(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         account = await self._require_account(update)
         if account is None or update.effective_message is None:
             return
-        await update.effective_message.reply_text(
-            render.settings_text(account, speaks=not self._voiceless(account.user.language)),
-            parse_mode=HTML,
-            reply_markup=render.settings_keyboard(account.user.language, account.anna),
-        )
+        text, keyboard = await self._settings_panel(account)
+        await update.effective_message.reply_text(text, parse_mode=HTML, reply_markup=keyboard)
 
     async def _change_setting(self, update: Update, account: Account, press: Callback) -> None:
         query = update.callback_query
@@ -244,12 +260,12 @@ class Handlers:
             await self.diary.set_anna_settings(account.user.id, anna)  # replace() validated it
             account = replace(account, anna=anna)
         await query.answer()
+        await self._refresh_settings(query, account)
+
+    async def _refresh_settings(self, query: CallbackQuery, account: Account) -> None:
+        text, keyboard = await self._settings_panel(account)
         with contextlib.suppress(BadRequest):  # "message is not modified" on a repeated press
-            await query.edit_message_text(
-                render.settings_text(account, speaks=not self._voiceless(account.user.language)),
-                parse_mode=HTML,
-                reply_markup=render.settings_keyboard(account.user.language, account.anna),
-            )
+            await query.edit_message_text(text, parse_mode=HTML, reply_markup=keyboard)
 
     # -- posts ----------------------------------------------------------------------------
 
@@ -287,10 +303,12 @@ class Handlers:
         if analysis.face is None:
             await message.reply_text(t(language, "no_face"))
             return
-        reading = Reading.of(analysis)
+        reading = await self.diary.read(account, analysis)
         sent_at = message.date
         if caption:
-            await self._store_post(update, account, photo, reading, caption, sent_at)
+            await self._store_post(
+                update, account, photo, reading, caption, sent_at, messages=(message.message_id,)
+            )
             return
         await self.diary.repo.set_session(
             account.user.id,
@@ -299,6 +317,7 @@ class Handlers:
                 "file_id": file_id,
                 "emotion": reading.emotion.value,
                 "probabilities": reading.probabilities,
+                "confidence": reading.confidence,
                 "faces": reading.faces,
                 "sent_at": sent_at.isoformat(),
                 "photo_message_id": message.message_id,
@@ -319,6 +338,7 @@ class Handlers:
         sent_at: datetime,
         *,
         reply_to: int | None = None,
+        messages: tuple[int, ...] = (),
     ) -> None:
         message = update.effective_message
         assert message is not None
@@ -331,7 +351,13 @@ class Handlers:
             )
             return
         entry = await self.diary.post(
-            account, photo, reading, day, diary_text, key=entry_key(update.update_id)
+            account,
+            photo,
+            reading,
+            day,
+            diary_text,
+            key=entry_key(update.update_id),
+            message_ids=messages,
         )
         await _typing(message, ChatAction.TYPING)
         # From here on the entry is stored: no failure may end in "nothing was saved".
@@ -343,7 +369,7 @@ class Handlers:
                 lambda: message.reply_text(
                     render.post_text(language, entry, comment),
                     parse_mode=HTML,
-                    reply_markup=render.post_keyboard(language, entry),
+                    reply_markup=self._post_keyboard(account, entry),
                     reply_to_message_id=reply_to,
                 ),
             )
@@ -354,6 +380,7 @@ class Handlers:
             if comment is not None:
                 self.comments.confirm_later(account, replace(entry, anna_comment=comment))
             return  # without a comment the follow-up confirms it anyway
+        await self.diary.after_post(account)
         if comment is not None and account.anna.voice_replies and self.voice is not None:
             entry = replace(entry, anna_comment=comment)
             await self._speak(
@@ -377,13 +404,19 @@ class Handlers:
                 account.user.id,
                 text,
                 parse_mode=HTML,
-                reply_markup=render.post_keyboard(language, entry),
+                reply_markup=self._post_keyboard(account, entry),
                 reply_parameters=reply,
             )
         except Forbidden:
             await self._blocked(account.user.id)
             return False
         return True
+
+    def _post_keyboard(self, account: Account, entry: Entry) -> InlineKeyboardMarkup:
+        """Under a post: 🔊 📅 ✏️, and the four feelings when Anna asks about a face and words
+        that disagree (the person answers with one tap)."""
+        offer = self.diary.disagreement(account, entry) is not None
+        return render.post_keyboard(account.user.language, entry, offer_emotions=offer)
 
     def _voiceless(self, language: Language) -> bool:
         """A voice is configured but has none for ``language`` (Korean without ElevenLabs, by
@@ -429,6 +462,9 @@ class Handlers:
         if awaiting == "diary":
             await self._finish_draft(update, context, account, session, message.text)
             return
+        if awaiting == "entry_text":
+            await self._take_entry_text(message, account, str(session.get("entry_id", "")))
+            return
         if awaiting == "zone" and self.schedule is not None:
             await self.schedule.take_zone(update, account, message.text)
             return
@@ -465,9 +501,13 @@ class Handlers:
             Emotion(session["emotion"]),
             {str(k): float(v) for k, v in dict(session["probabilities"]).items()},
             int(session["faces"]),
+            float(session.get("confidence", -1.0)),
         )
         sent_at = datetime.fromisoformat(str(session["sent_at"]))
-        await self._store_post(update, account, photo, reading, text, sent_at)
+        messages = tuple(
+            int(m) for m in (session.get("photo_message_id"), message.message_id) if m is not None
+        )
+        await self._store_post(update, account, photo, reading, text, sent_at, messages=messages)
         await self.diary.repo.clear_session(account.user.id)
 
     # -- browsing -------------------------------------------------------------------------
@@ -503,7 +543,7 @@ class Handlers:
             chat_id,
             render.post_text(language, entry, entry.anna_comment),
             parse_mode=HTML,
-            reply_markup=render.post_keyboard(language, entry),
+            reply_markup=self._post_keyboard(account, entry),
         )
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -635,7 +675,165 @@ class Handlers:
         if press.action == "say":
             await self.listen(update, context, account, str(press.value))
             return
+        if press.action in {"edit", "emo", "mv", "txt", "rm", "rmy", "back"}:
+            await self._entry_press(update, context, account, press)
+            return
+        if press.action == callbacks.LEARN_RESET:
+            await self.diary.learning.reset(account)
+            await query.answer(t(language, "learn_reset_done"))
+            await self._refresh_settings(query, account)
+            return
         await query.answer(t(language, "stale_button"), show_alert=True)
+
+    # -- the person has the last word: ✏️ on every entry ----------------------------------
+
+    async def _entry_press(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, account: Account, press: Callback
+    ) -> None:
+        """A press on ✏️ or one of its buttons. The entry is looked up for the presser only, so
+        a forged press on someone else's entry finds nothing, like a stale one."""
+        query = update.callback_query
+        assert query is not None
+        language, entry_id = account.user.language, str(press.value)
+        entry = await self.diary.entry(account.user.id, entry_id)
+        if entry is None:
+            await query.answer(t(language, "entry_missing"), show_alert=True)
+            return
+        if press.action == "edit":
+            await query.answer(t(language, "edit_hint"))
+            await _edit_markup(
+                query, render.edit_keyboard(language, entry, today=self._today(account))
+            )
+        elif press.action == "emo" and isinstance(press.extra, Emotion):
+            await self._set_emotion(query, account, entry, press.extra)
+        elif press.action == "mv" and isinstance(press.extra, date):
+            moved = await self.diary.move(account, entry.id, press.extra)
+            if moved is None:
+                await query.answer(t(language, "entry_missing"), show_alert=True)
+                return
+            day = format_day(language, moved.entry.day)
+            await query.answer(t(language, "entry_moved", date=day) if moved.changed else None)
+            if moved.changed:
+                keyboard = render.edit_keyboard(language, moved.entry, today=self._today(account))
+                await self._show_in_place(query, account, moved.entry, keyboard)
+        elif press.action == "txt":
+            await self.diary.repo.set_session(
+                account.user.id, {"awaiting": "entry_text", "entry_id": entry.id}
+            )
+            await query.answer()
+            await context.bot.send_message(
+                account.user.id,
+                t(language, "ask_entry_text", date=format_day(language, entry.day)),
+            )
+        elif press.action == "rm":
+            await query.answer()
+            text, keyboard = render.delete_entry_view(language, entry)
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_text(text, parse_mode=HTML, reply_markup=keyboard)
+        elif press.action == "rmy":
+            await self._delete_entry(query, context, account, entry)
+        else:  # back
+            await query.answer()
+            await self._show_in_place(query, account, entry, self._post_keyboard(account, entry))
+
+    def _today(self, account: Account) -> date:
+        return self.diary.today(account)
+
+    async def _show_in_place(
+        self, query: CallbackQuery, account: Account, entry: Entry, keyboard: InlineKeyboardMarkup
+    ) -> None:
+        """The pressed message becomes the entry as stored now (edited, not sent anew)."""
+        text = render.post_text(account.user.language, entry, entry.anna_comment)
+        with contextlib.suppress(BadRequest):  # "message is not modified"
+            await query.edit_message_text(text, parse_mode=HTML, reply_markup=keyboard)
+
+    async def _set_emotion(
+        self, query: CallbackQuery, account: Account, entry: Entry, emotion: Emotion
+    ) -> None:
+        language = account.user.language
+        label = {"emoji": EMOJI[emotion], "emotion": emotion_name(language, emotion)}
+        edited = await self.diary.set_emotion(account, entry.id, emotion)
+        if edited is None:
+            await query.answer(t(language, "entry_missing"), show_alert=True)
+            return
+        if not edited.changed:  # a double tap, or the same feeling again: nothing twice
+            await query.answer(t(language, "emotion_unchanged", **label))
+            return
+        await query.answer(t(language, "emotion_set", **label))
+        await self._show_in_place(
+            query, account, edited.entry, self._post_keyboard(account, edited.entry)
+        )
+        line = await self.diary.correction_line(account, edited.entry)
+        if isinstance(query.message, Message):
+            await once("correction", lambda: query.message.reply_text(line))  # type: ignore[union-attr]
+
+    async def _delete_entry(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        account: Account,
+        entry: Entry,
+    ) -> None:
+        """Erase one entry; remove the person's chat messages of it where Telegram still lets
+        a bot (48 hours), and say plainly when it does not."""
+        language = account.user.language
+        deleted = await self.diary.delete_entry(account, entry.id)
+        if deleted is None:  # the second tap of a double tap: already gone
+            await query.answer(t(language, "entry_missing"), show_alert=True)
+            return
+        await query.answer()
+        kept = self.diary.clock() - deleted.created_at >= DELETE_WINDOW
+        for message_id in deleted.message_ids:
+            try:
+                await context.bot.delete_message(account.user.id, message_id)
+            except (BadRequest, Forbidden):
+                kept = True
+        text = t(language, "entry_deleted", date=format_day(language, deleted.day))
+        if kept:
+            text += "\n\n" + t(language, "entry_deleted_old")
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(text, reply_markup=None)
+
+    async def _take_entry_text(self, message: Message, account: Account, entry_id: str) -> None:
+        """📝: the next text message is the entry's new words (a leading date moves it)."""
+        language = account.user.language
+        await self.diary.repo.clear_session(account.user.id)
+        if len(message.text or "") > MAX_DIARY_CHARS:
+            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
+            return
+        await self._apply_text_edit(message, account, entry_id, message.text or "", None)
+
+    async def _apply_text_edit(
+        self,
+        message: Message,
+        account: Account,
+        entry_id: str,
+        text: str,
+        sent_at: datetime | None,
+    ) -> None:
+        language = account.user.language
+        try:
+            edited = await self.diary.edit_text(account, entry_id, text, sent_at)
+        except DatePrefixError as exc:
+            await message.reply_text(
+                t(language, "future_date" if exc.reason == "future" else "bad_date")
+            )
+            return
+        if edited is None:
+            await message.reply_text(t(language, "entry_missing"))
+            return
+        if not edited.changed:
+            return  # Telegram also sends an edit for changes that are not words (nothing to do)
+        await once(
+            "entry-edit",
+            lambda: message.reply_text(
+                t(language, "entry_text_saved")
+                + "\n\n"
+                + render.post_text(language, edited.entry, edited.entry.anna_comment),
+                parse_mode=HTML,
+                reply_markup=self._post_keyboard(account, edited.entry),
+            ),
+        )
 
     async def listen(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, account: Account, entry_id: str
@@ -740,10 +938,25 @@ class Handlers:
             await update.effective_message.reply_text(t(language, "unsupported"))
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited caption or diary text edits its entry, by the rules of a new post: a
+        leading date moves it, none keeps the day the message was sent. Any other edited
+        message is answered: it changes nothing."""
         message = update.edited_message
-        if message is not None:
-            language = self._language(update, await self._account(update))
+        if message is None:
+            return
+        account = await self._account(update)
+        language = self._language(update, account)
+        entry = None
+        if account is not None:
+            entry = await self.diary.entry_by_message(account.user.id, message.message_id)
+        words = message.caption if message.caption is not None else message.text
+        if account is None or entry is None or words is None:
             await message.reply_text(t(language, "edits_ignored"))
+            return
+        if len(words) > MAX_DIARY_CHARS:
+            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
+            return
+        await self._apply_text_edit(message, account, entry.id, words, message.date)
 
     async def not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Groups and channels: say once that Facelog only works one to one, then stay quiet."""
@@ -838,6 +1051,11 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
 async def _typing(message: Message, action: str) -> None:
     with contextlib.suppress(TelegramError):
         await message.chat.send_action(action)
+
+
+async def _edit_markup(query: CallbackQuery, keyboard: InlineKeyboardMarkup) -> None:
+    with contextlib.suppress(BadRequest):  # "message is not modified" on a double tap
+        await query.edit_message_reply_markup(keyboard)
 
 
 async def _edit(message: object, text: str) -> None:

@@ -7,7 +7,7 @@ Everything a user typed is escaped before it enters the bot's own HTML, so a dia
 from __future__ import annotations
 
 import calendar as cal
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -74,31 +74,118 @@ def late_comment(language: Language, entry: Entry) -> str:
     return f"{header}\n\n<b>{t(language, 'anna_says')}</b>\n{escape(comment)}"
 
 
-def post_keyboard(language: Language, entry: Entry) -> InlineKeyboardMarkup:
+def post_keyboard(
+    language: Language, entry: Entry, *, offer_emotions: bool = False
+) -> InlineKeyboardMarkup:
+    """🔊 📅 ✏️ under every entry; ``offer_emotions`` adds the four feelings as one tap each,
+    when Anna asks about a face and words that disagree."""
+    rows = [
+        [
+            InlineKeyboardButton(t(language, "listen"), callback_data=callbacks.listen(entry.id)),
+            InlineKeyboardButton(
+                t(language, "calendar_button"),
+                callback_data=callbacks.calendar(Month.of(entry.day)),
+            ),
+            InlineKeyboardButton(
+                t(language, "edit_button"), callback_data=callbacks.edit(entry.id)
+            ),
+        ]
+    ]
+    if offer_emotions:
+        rows.append(
+            [
+                InlineKeyboardButton(EMOJI[e], callback_data=callbacks.set_emotion(entry.id, e))
+                for e in EMOTIONS
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def edit_keyboard(language: Language, entry: Entry, *, today: date) -> InlineKeyboardMarkup:
+    """✏️ opened in place: the four feelings (the current one marked), the day before and after
+    (never past today), the words, delete, and back."""
+
+    def button(label: str, data: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=data)
+
+    feelings = [
+        button(
+            _mark(entry.emotion == e, f"{EMOJI[e]} {emotion_name(language, e)}"),
+            callbacks.set_emotion(entry.id, e),
+        )
+        for e in EMOTIONS
+    ]
+    earlier, later = entry.day - timedelta(days=1), entry.day + timedelta(days=1)
+    dates = [button(f"◀ {format_short_day(earlier)}", callbacks.move(entry.id, earlier))]
+    if later <= today:
+        dates.append(button(f"{format_short_day(later)} ▶", callbacks.move(entry.id, later)))
     return InlineKeyboardMarkup(
         [
+            feelings[:2],
+            feelings[2:],
+            dates,
             [
-                InlineKeyboardButton(
-                    t(language, "listen"), callback_data=callbacks.listen(entry.id)
-                ),
-                InlineKeyboardButton(
-                    t(language, "calendar_button"),
-                    callback_data=callbacks.calendar(Month.of(entry.day)),
-                ),
-            ]
+                button(t(language, "text_button"), callbacks.edit_text(entry.id)),
+                button(t(language, "delete_entry_button"), callbacks.delete_entry(entry.id)),
+            ],
+            [button(t(language, "back_button"), callbacks.back(entry.id))],
         ]
     )
 
 
+def delete_entry_view(language: Language, entry: Entry) -> tuple[str, InlineKeyboardMarkup]:
+    """🗑's question, in place of the entry until it is answered."""
+    text = t(language, "delete_entry_confirm", date=format_day(language, entry.day))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "delete_entry_yes"),
+                    callback_data=callbacks.delete_entry_yes(entry.id),
+                ),
+                InlineKeyboardButton(
+                    t(language, "delete_entry_keep"), callback_data=callbacks.back(entry.id)
+                ),
+            ]
+        ]
+    )
+    return escape(text), keyboard
+
+
+def format_short_day(day: date) -> str:
+    """A date button's label: month/day, the way both languages write it short."""
+    return f"{day.month}/{day.day}"
+
+
 def entry_caption(language: Language, entry: Entry) -> str:
     """Date and emotion of the day: the post's header, and the caption of its photo in the
-    calendar (captions stop at 1 024 characters, so the text goes in its own message)."""
+    calendar (captions stop at 1 024 characters, so the text goes in its own message).
+
+    The person's own word shows as theirs, with what the face read beside it when the two
+    differ; a face reading shows its confidence.
+    """
+    day = escape(format_day(language, entry.day))
+    emotion = emotion_name(language, entry.emotion)
+    if entry.by_person and entry.face != entry.emotion:
+        return t(
+            language,
+            "post_header_person",
+            date=day,
+            emoji=EMOJI[entry.emotion],
+            emotion=emotion,
+            face_emoji=EMOJI[entry.face],
+            face=emotion_name(language, entry.face),
+        )
+    if entry.by_person:
+        return t(
+            language, "post_header_confirmed", date=day, emoji=EMOJI[entry.emotion], emotion=emotion
+        )
     return t(
         language,
         "post_header",
-        date=escape(format_day(language, entry.day)),
+        date=day,
         emoji=EMOJI[entry.emotion],
-        emotion=emotion_name(language, entry.emotion),
+        emotion=emotion,
         confidence=f"{entry.confidence:.0%}",
     )
 
@@ -107,7 +194,7 @@ def _mark(chosen: bool, label: str) -> str:
     return f"✅ {label}" if chosen else label
 
 
-def settings_text(account: Account, *, speaks: bool = True) -> str:
+def settings_text(account: Account, *, speaks: bool = True, learned: int | None = None) -> str:
     """The settings panel's text; ``speaks=False`` (no voice for the account's language here,
     e.g. Korean without ElevenLabs) adds why replies come as text only and what would change it,
     so "voice replies: on" never promises a voice that will not come."""
@@ -127,10 +214,18 @@ def settings_text(account: Account, *, speaks: bool = True) -> str:
         voice=t(language, "voice_on" if anna.voice_replies else "voice_off"),
     )
     text_only = f"\n{escape(t(language, 'voice_text_only'))}" if not speaks else ""
-    return f"{escape(title)}{text_only}\n<i>{escape(t(language, 'settings_hint'))}</i>"
+    learning = ""
+    if learned is not None:
+        line = (
+            t(language, "learned_some", count=learned) if learned else t(language, "learned_none")
+        )
+        learning = f"\n{escape(line)}"
+    return f"{escape(title)}{text_only}{learning}\n<i>{escape(t(language, 'settings_hint'))}</i>"
 
 
-def settings_keyboard(language: Language, anna: AnnaSettings) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    language: Language, anna: AnnaSettings, *, learned: int = 0
+) -> InlineKeyboardMarkup:
     def button(label: str, data: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=data)
 
@@ -176,8 +271,10 @@ def settings_keyboard(language: Language, anna: AnnaSettings) -> InlineKeyboardM
             button(_mark(language == "ko", "한국어"), callbacks.setting("lang", "ko")),
             button(_mark(language == "en", "English"), callbacks.setting("lang", "en")),
         ],
-        [button(t(language, "done"), callbacks.setting("done"))],
     ]
+    if learned:
+        rows.append([button(t(language, "learn_reset_button"), callbacks.LEARN_RESET)])
+    rows.append([button(t(language, "done"), callbacks.setting("done"))])
     return InlineKeyboardMarkup(rows)
 
 

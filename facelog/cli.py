@@ -377,6 +377,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from inference.evaluation import realfaces
 
         return realfaces.main(args.rest[1:])
+    if args.rest and args.rest[0] == "personal":
+        from inference.evaluation import personal
+
+        return personal.main(args.rest[1:])
     if args.rest and args.rest[0] in ("aihub", "ensemble"):
         from inference.evaluation import ensemble
 
@@ -404,7 +408,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "speed": "inference.benchmarks.speed",
         "alignment": "inference.benchmarks.alignment",
         "classifier": "inference.benchmarks.classifier",
+        "calibration": "inference.benchmarks.calibration",
         "storage": "storage.bench",
+        "learning": "facelog.learning_bench",
         "anna": "facelog.anna.bench",
         "speech": "facelog.speech.bench",
         "load": "bot.loadtest",
@@ -503,7 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate",
         help="accuracy on the real-photo set (options: facelog evaluate -- --help), or of "
-        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help)",
+        "models on labeled Korean faces (facelog evaluate aihub|ensemble --help), or of "
+        "per-person calibration (facelog evaluate personal --help)",
     )
     evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(func=cmd_evaluate)
@@ -540,7 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
             "speed",
             "alignment",
             "classifier",
+            "calibration",
             "storage",
+            "learning",
             "anna",
             "speech",
             "load",

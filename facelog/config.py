@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     max_batch: int = Field(default=32, ge=1, le=1024)
     batch_wait_ms: float = Field(default=4.0, ge=0.0, le=1000.0)
 
+    # Learning from corrections: a per-language community prior under each person's own bias
+    # (docs/security.md says what it is). "off" keeps only the personal calibration.
+    community_prior: Literal["on", "off"] = "on"
+
     # Scheduler (daily reminders, monthly summaries): every instance ticks, one leads (a lease).
     scheduler_enabled: bool = True
     scheduler_interval_s: float = Field(default=60.0, ge=1.0, le=3600.0)

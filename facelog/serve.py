@@ -24,6 +24,7 @@ from facelog.config import Settings
 from facelog.diary import DiaryService
 from facelog.followups import CommentFollowups, FollowupPolicy
 from facelog.http import HttpServer
+from facelog.learning import Learning
 from facelog.metrics import Metrics, time_storage
 from facelog.observe import MeteredAnalyzer, MeteredAnna, MeteredVoice
 from facelog.summary import SummaryService
@@ -60,6 +61,7 @@ async def scheduled_jobs(
     application: Application,  # type: ignore[type-arg]
     voice: Voice | None,
     metrics: Metrics | None = None,
+    learning: Learning | None = None,
 ) -> AsyncIterator[Scheduler | None]:
     """Reminders and monthly summaries for as long as the bot runs (SPEC section 6).
 
@@ -85,6 +87,7 @@ async def scheduled_jobs(
         jobs,
         interval=timedelta(seconds=settings.scheduler_interval_s),
         backups=backup_schedule(settings, repo, metrics),
+        nightly=learning.recompute_community if learning and learning.community_prior else None,
     )
     scheduler.start()
     try:
@@ -230,7 +233,10 @@ async def serve(
             ) as repo,
             MeteredAnna(anna_config(settings), metrics) as anna,
         ):
-            diary = DiaryService(repo, MeteredAnalyzer(models.analyzer, metrics), anna)
+            learning = Learning(repo, community_prior=settings.community_prior == "on")
+            diary = DiaryService(
+                repo, MeteredAnalyzer(models.analyzer, metrics), anna, learning=learning
+            )
             # Several webhook replicas may get one person's updates: order them across replicas.
             lease = StorageUserLease(repo, metrics=metrics) if settings.webhook_url else None
             application = build_application(
@@ -257,7 +263,9 @@ async def serve(
                 async with updates_from_telegram(settings, application, health) as server:
                     if started is not None:
                         await started(Running(application, repo, metrics, server))
-                    async with scheduled_jobs(settings, repo, anna, application, voice, metrics):
+                    async with scheduled_jobs(
+                        settings, repo, anna, application, voice, metrics, learning
+                    ):
                         await stop.wait()
                 await application.stop()  # finishes the updates already received
                 if application.post_stop is not None:

@@ -259,6 +259,18 @@ class TelegramUser:
         message["edit_date"] = int(self.fake.clock())
         return await self._push({"edited_message": copy.deepcopy(message)})
 
+    async def edit_caption(self, target: MessageRef, caption: str) -> dict[str, Any]:
+        """Edit the caption of one of the user's own media messages → an ``edited_message``."""
+        message = self._resolve(target)
+        if int(message.get("from", {}).get("id", 0)) != self.id:
+            raise AssertionError("a user can only edit their own messages")
+        if "caption" not in message and "photo" not in message:
+            raise AssertionError("only media messages have a caption")
+        message.pop("caption_entities", None)
+        message["caption"] = caption
+        message["edit_date"] = int(self.fake.clock())
+        return await self._push({"edited_message": copy.deepcopy(message)})
+
     # ------------------------------------------------------------------ buttons
     def _resolve(self, ref: MessageRef, *, chat_id: int | None = None) -> dict[str, Any]:
         """The current state of a message: BotCall, message/update dict, message_id, or None

@@ -85,6 +85,9 @@ BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
 BUTTON_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"
 EDIT_NOT_FOUND = "Bad Request: message to edit not found"
 DELETE_NOT_FOUND = "Bad Request: message to delete not found"
+#: Telegram refuses to delete a message for everyone once it is 48 hours old.
+DELETE_WINDOW_S = 48 * 3600
+DELETE_TOO_OLD = "Bad Request: message can't be deleted for everyone"
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
@@ -1814,8 +1817,13 @@ class FakeTelegram:
     def _delete_message(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         chat = self._chat(params.get("chat_id"))
         message_id = params.get("message_id")
-        if not isinstance(message_id, int) or self.message(int(chat["id"]), message_id) is None:
+        if not isinstance(message_id, int):
             raise bad_request(DELETE_NOT_FOUND)
+        found = self.message(int(chat["id"]), message_id)
+        if found is None:
+            raise bad_request(DELETE_NOT_FOUND)
+        if self.clock() - float(found.get("date", 0)) > DELETE_WINDOW_S:
+            raise bad_request(DELETE_TOO_OLD)
         self.deleted.add((int(chat["id"]), message_id))
         self._notify()
         return True

@@ -133,6 +133,23 @@ class ModelClassifier(ABC):
             return np.zeros((0, len(COLUMNS)), dtype=np.float32)
         return self.predict_native(faces) @ self._mapping
 
+    def predict_mirrored(self, faces: Faces) -> Probs:
+        """Mean of the answers on the faces and on their mirror images (test-time flip).
+
+        The mirror is taken of the prepared input (a 48 or 64 px tensor), not of the aligned
+        224 px faces: the crop is centred and the resize symmetric, so it is the same picture,
+        and a batch of 32 faces then costs a few hundred kB more instead of 40 MB. The two views
+        run as two calls of the same batch, not one of twice the batch: an interpreter keeps
+        the buffers of the largest batch it has run, and a doubled batch of 32 grew the bot's
+        peak memory by ~65 MB (measured), at the same speed.
+        """
+        if len(faces) == 0:
+            return np.zeros((0, len(COLUMNS)), dtype=np.float32)
+        x = prepare(faces, self.spec)
+        plain = self.predict_prepared(x)
+        mirrored = self.predict_prepared(np.ascontiguousarray(x[:, :, ::-1]))
+        return np.asarray((plain + mirrored) / 2 @ self._mapping, dtype=np.float32)
+
 
 def _check_shapes(
     path: Path, spec: InputSpec, shape: Sequence[int], outputs: int, classes: int

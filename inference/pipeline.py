@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: The smallest log-probability a reading reports (e^-20 ≈ 2e-9: far below any real answer).
+LOG_FLOOR = -20.0
+
+
 class NoFaceError(LookupError):
     """Raised by accessors that need a face when the photo had none."""
 
@@ -66,6 +70,19 @@ class FaceReading:
     def probabilities(self) -> dict[Emotion, float]:
         four = four_class(self.scores[None, :])[0]
         return {emotion: float(p) for emotion, p in zip(EMOTIONS, four, strict=True)}
+
+    @property
+    def log_probabilities(self) -> dict[Emotion, float]:
+        """Natural log of :attr:`probabilities`, floored at :data:`LOG_FLOOR`.
+
+        Why: a per-person calibration adds a bias to these before the argmax (issue #24); a
+        floor keeps a probability that rounded to zero from becoming ``-inf``, which no bias
+        could bring back.
+        """
+        return {
+            e: max(LOG_FLOOR, math.log(p)) if p > 0 else LOG_FLOOR
+            for e, p in self.probabilities.items()
+        }
 
     @property
     def emotion(self) -> Emotion:

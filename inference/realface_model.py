@@ -64,6 +64,9 @@ class Recipe:
     #: Added to the log-probabilities of the five columns (``other`` stays 0): undoes the
     #: training data's class priors on real photos.
     log_bias: tuple[float, ...]
+    #: Per member: average its answer on the face and on the mirrored face (test-time flip).
+    #: Empty means no member is flipped (recipes written before #25 have no such field).
+    flip: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.members or len(self.members) != len(self.weights):
@@ -72,6 +75,11 @@ class Recipe:
             raise ValueError("weights must be non-negative and not all zero")
         if len(self.log_bias) != len(COLUMNS):
             raise ValueError(f"log_bias needs {len(COLUMNS)} values")
+        if self.flip and len(self.flip) != len(self.members):
+            raise ValueError("flip needs one value per member (or none at all)")
+
+    def flipped(self, member: int) -> bool:
+        return bool(self.flip) and self.flip[member]
 
     @classmethod
     def read(cls, path: Path = RECIPE_PATH) -> Recipe:
@@ -80,6 +88,7 @@ class Recipe:
             tuple(data["members"]),
             tuple(float(w) for w in data["weights"]),
             tuple(float(b) for b in data["log_bias"]),
+            tuple(bool(f) for f in data.get("flip", ())),
         )
 
     def to_json(self, **extra: Any) -> str:
@@ -87,6 +96,7 @@ class Recipe:
             "members": list(self.members),
             "weights": list(self.weights),
             "log_bias": list(self.log_bias),
+            "flip": [self.flipped(i) for i in range(len(self.members))],
             **extra,
         }
         return json.dumps(body, indent=2) + "\n"
@@ -115,7 +125,28 @@ class CombinedClassifier:
     def predict(self, faces: Faces) -> Probs:
         if len(faces) == 0:
             return np.zeros((0, len(COLUMNS)), dtype=np.float32)
-        return combine([m.predict(faces) for m in self.members], self.recipe)
+        return combine(
+            [
+                predict_flipped(m, faces) if self.recipe.flipped(i) else m.predict(faces)
+                for i, m in enumerate(self.members)
+            ],
+            self.recipe,
+        )
+
+
+def predict_flipped(member: EmotionClassifier, faces: Faces) -> Probs:
+    """Mean of the member's answers on the faces and on their mirror images.
+
+    A model file mirrors its own small prepared input (:meth:`ModelClassifier.predict_mirrored`:
+    cheaper and lighter than mirroring 224 px faces); anything else gets mirrored aligned faces
+    in one call.
+    """
+    mirrored = getattr(member, "predict_mirrored", None)
+    if mirrored is not None:
+        return np.asarray(mirrored(faces), dtype=np.float32)
+    both = member.predict(np.concatenate([faces, np.asarray(faces)[:, :, ::-1]]))
+    half = len(faces)
+    return np.asarray((both[:half] + both[half:]) / 2, dtype=np.float32)
 
 
 def load_member(name: str, runtime: Runtime = "auto") -> EmotionClassifier:
@@ -126,9 +157,9 @@ def load_member(name: str, runtime: Runtime = "auto") -> EmotionClassifier:
 
         return load_ferplus(runtime)
     if name == "fer":
-        from inference.classifier import load_fer
+        from inference.fer_model import load_fer
 
-        return load_fer()
+        return load_fer(runtime)
     raise ValueError(f"unknown member {name!r}: lite0, ferplus or fer")
 
 

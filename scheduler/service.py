@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +35,10 @@ from storage import Repository, StorageError
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+#: The community prior is recomputed after this hour (UTC) each day: 03:00 in Seoul, when
+#: Facelog's Korean users sleep and few posts arrive.
+NIGHTLY_HOUR_UTC = 18
+NIGHTLY_KIND = "community-prior"
 
 
 def instance_id() -> str:
@@ -63,6 +67,7 @@ class Scheduler:
         clock: Callable[[], datetime] = utc_now,
         holder: str | None = None,
         backups: BackupSchedule | None = None,
+        nightly: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.repo = repo
         self.jobs = jobs
@@ -75,6 +80,8 @@ class Scheduler:
         self.backups = backups
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        #: Once a day, after NIGHTLY_HOUR_UTC: the community prior (facelog.learning).
+        self.nightly = nightly
 
     async def tick(self) -> TickReport:
         """One pass: take or keep the lease, then send what is due. Never raises."""
@@ -87,6 +94,7 @@ class Scheduler:
                     log.warning("scheduler lease lost during a tick; another instance leads")
                     return TickReport(leader=False, reports=(reminders,))
                 summaries = await self.jobs.summaries_due(self.clock())
+                await self._run_nightly(self.clock())
             except StorageError as exc:
                 log.warning("scheduler tick skipped: storage %s", type(exc).__name__)
                 return TickReport(leader=False)
@@ -99,6 +107,23 @@ class Scheduler:
         if self.backups is not None:  # the leader only; runs as its own task
             self.backups.maybe_start()
         return TickReport(leader=True, reports=(reminders, summaries))
+
+    async def _run_nightly(self, now: datetime) -> bool:
+        """The nightly job, once per UTC day across all instances (claimed in the sent-log like
+        a reminder; released again if it fails, so the next tick retries). True when it ran."""
+        if self.nightly is None or now.hour < NIGHTLY_HOUR_UTC:
+            return False
+        period = now.date().isoformat()
+        if not await self.repo.claim_job(0, NIGHTLY_KIND, period):
+            return False
+        try:
+            await self.nightly()
+        except Exception:
+            log.exception("nightly job failed; retried on a later tick")
+            await self.repo.release_job(0, NIGHTLY_KIND, period)
+            return False
+        await self.repo.complete_job(0, NIGHTLY_KIND, period)
+        return True
 
     def start(self) -> None:
         """Tick now (catch-up after a restart) and then every ``interval``, inside this loop."""

@@ -55,8 +55,11 @@ from facelog.domain import (
     ChatTurn,
     Emotion,
     EmotionCounts,
+    EmotionSource,
     Entry,
     ExportedEntry,
+    LabelledReading,
+    LearnedBias,
     Month,
     MonthCounts,
     ReminderSettings,
@@ -285,7 +288,12 @@ def _entry_doc(entry: Entry, key: str | None, cipher: Cipher) -> Document:
         "faces": entry.faces,
         "text": cipher.seal_text(entry.text),
         "photo_id": ObjectId(entry.photo_id),
+        "face_emotion": entry.face.value,
+        "face_confidence": entry.face_confidence,
+        "emotion_source": entry.emotion_source,
     }
+    if entry.message_ids:
+        doc["message_ids"] = list(entry.message_ids)
     if entry.anna_comment is not None:
         doc["anna_comment"] = cipher.seal_text(entry.anna_comment)
     if entry.voice_id is not None:
@@ -309,6 +317,42 @@ def _entry_from(doc: Mapping[str, Any], cipher: Cipher) -> Entry:
         photo_id=str(doc["photo_id"]),
         anna_comment=cipher.open_optional(doc.get("anna_comment")),
         voice_id=str(voice) if voice is not None else None,
+        # Entries stored before corrections existed showed the raw reading, as these defaults do.
+        face_emotion=Emotion(doc["face_emotion"]) if doc.get("face_emotion") else None,
+        face_confidence=_optional_float(doc.get("face_confidence")),
+        emotion_source="person" if doc.get("emotion_source") == "person" else "face",
+        message_ids=tuple(int(m) for m in doc.get("message_ids") or ()),
+    )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _learned_doc(learned: LearnedBias, cipher: Cipher) -> Document:
+    """The bias and its counts sealed together: they describe how a person's face reads."""
+    secret = {
+        "bias": list(learned.bias),
+        "corrections": learned.corrections,
+        "confirmations": learned.confirmations,
+    }
+    return {
+        "learned": cipher.seal_text(json.dumps(secret)),
+        "updated_at": _to_ms(learned.updated_at),
+        "reset_at": None if learned.reset_at is None else _to_ms(learned.reset_at),
+    }
+
+
+def _learned_from(doc: Mapping[str, Any], cipher: Cipher) -> LearnedBias:
+    secret = json.loads(cipher.open_text(doc["learned"]))
+    bias = [float(v) for v in secret["bias"]]
+    reset = doc.get("reset_at")
+    return LearnedBias(
+        bias=(bias[0], bias[1], bias[2], bias[3]),
+        corrections=int(secret["corrections"]),
+        confirmations=int(secret["confirmations"]),
+        updated_at=_as_utc(doc["updated_at"]),
+        reset_at=None if reset is None else _as_utc(reset),
     )
 
 
@@ -363,6 +407,10 @@ class Repository:
         self._pending: AsyncCollection[Document] = self._db["pending_blobs"]
         self._meta: AsyncCollection[Document] = self._db["meta"]
         self._sessions: AsyncCollection[Document] = self._db["sessions"]
+        #: One document per person: their learned bias (sealed), keyed by user id.
+        self._calibration: AsyncCollection[Document] = self._db["calibration"]
+        #: One document per language: the community prior (four numbers, no person's data).
+        self._community: AsyncCollection[Document] = self._db["community_prior"]
         self._buckets: dict[BucketName, AsyncGridFSBucket] = {
             "photos": AsyncGridFSBucket(self._db, bucket_name="photos"),
             "voice": AsyncGridFSBucket(self._db, bucket_name="voice"),
@@ -708,6 +756,10 @@ class Repository:
         anna_comment: str | None = None,
         created_at: datetime | None = None,
         idempotency_key: str | None = None,
+        face_emotion: Emotion | str | None = None,
+        face_confidence: float | None = None,
+        emotion_source: EmotionSource = "face",
+        message_ids: Sequence[int] = (),
     ) -> Entry:
         """Store a new entry with its photo and return it.
 
@@ -728,6 +780,10 @@ class Repository:
             text=text,
             photo_id=str(photo_oid),
             anna_comment=anna_comment,
+            face_emotion=Emotion(face_emotion) if face_emotion is not None else None,
+            face_confidence=face_confidence,
+            emotion_source=emotion_source,
+            message_ids=tuple(message_ids),
         )
         doc = _entry_doc(entry, idempotency_key, self._cipher)
         if idempotency_key is not None:
@@ -927,6 +983,140 @@ class Repository:
             await self._delete_blob(bucket, blob_id)
             await self._settle_blob(blob_id)
         return result.deleted_count == 1
+
+    @_guard
+    async def entry_by_message(self, user_id: int, message_id: int) -> Entry | None:
+        """The user's entry made from that chat message (its photo, caption or diary text)."""
+        # ``$in`` rather than the plain value: with the ``messages`` index in place, nx-27017
+        # 0.8.1 matches an array field against a scalar wrongly (finds nothing); MongoDB agrees.
+        doc = await self._entries.find_one(
+            {"user_id": user_id, "message_ids": {"$in": [int(message_id)]}}
+        )
+        return _entry_from(doc, self._cipher) if doc else None
+
+    @_guard
+    async def update_entry(
+        self,
+        user_id: int,
+        entry_id: str,
+        *,
+        emotion: Emotion | None = None,
+        emotion_source: EmotionSource | None = None,
+        text: str | None = None,
+        day: date | None = None,
+    ) -> Entry | None:
+        """Change what the person may change (emotion and its source, text, day); return the
+        entry as stored now, or None for a missing or another user's entry. Values are checked
+        by :class:`Entry` before anything is written."""
+        oid = _object_id(entry_id)
+        if oid is None:
+            return None
+        doc = await self._entries.find_one({"_id": oid, "user_id": user_id})
+        if doc is None:
+            return None
+        current = _entry_from(doc, self._cipher)
+        changed = Entry(
+            **{
+                **{f: getattr(current, f) for f in Entry.__dataclass_fields__},
+                **({"emotion": emotion} if emotion is not None else {}),
+                **({"emotion_source": emotion_source} if emotion_source is not None else {}),
+                **({"text": text} if text is not None else {}),
+                **({"day": day} if day is not None else {}),
+            }
+        )
+        fields: Document = {
+            "emotion": changed.emotion.value,
+            "emotion_source": changed.emotion_source,
+            "text": self._cipher.seal_text(changed.text),
+            "day": changed.day.isoformat(),
+            # Pinned on first change: older documents lack them, and the defaults they read as
+            # must not move once ``emotion`` is the person's word.
+            "face_emotion": changed.face.value,
+            "face_confidence": changed.face_confidence,
+        }
+        updated = await self._entries.find_one_and_update(
+            {"_id": oid, "user_id": user_id},
+            {"$set": fields},
+            return_document=ReturnDocument.AFTER,
+        )
+        return _entry_from(updated, self._cipher) if updated else None
+
+    @_guard
+    async def labelled_readings(
+        self, user_id: int, since: datetime | None = None
+    ) -> list[LabelledReading]:
+        """The user's entries as calibration learns from them (written at or after ``since``):
+        the raw probabilities with the person's word, or with the reading shown and kept."""
+        # ``since`` is compared here rather than in the query: nx-27017 0.8.1 answers a
+        # ``$gte`` on a datetime with earlier documents too.
+        floor = None if since is None else _to_ms(since)
+        fields = ("probabilities", "emotion", "face_emotion", "emotion_source", "created_at")
+        cursor = self._entries.find({"user_id": user_id}, dict.fromkeys(fields, 1))
+        readings = []
+        async for doc in cursor:
+            if floor is not None and _as_utc(doc["created_at"]) < floor:
+                continue
+            probabilities = {str(k): float(v) for k, v in (doc.get("probabilities") or {}).items()}
+            if not probabilities:
+                continue
+            person = doc.get("emotion_source") == "person"
+            label = doc["emotion"] if person else (doc.get("face_emotion") or doc["emotion"])
+            readings.append(LabelledReading(probabilities, Emotion(label), person))
+        return readings
+
+    @_guard
+    async def get_learned(self, user_id: int) -> LearnedBias | None:
+        """What Facelog learned about the person's face; None before their first label."""
+        doc = await self._calibration.find_one({"_id": user_id})
+        return _learned_from(doc, self._cipher) if doc else None
+
+    @_guard
+    async def set_learned(self, user_id: int, learned: LearnedBias) -> None:
+        # ``$set`` rather than a replacement: nx-27017 0.8.1 cannot store bytes (a sealed field)
+        # through replace_one.
+        await self._calibration.update_one(
+            {"_id": user_id}, {"$set": _learned_doc(learned, self._cipher)}, upsert=True
+        )
+
+    @_guard
+    async def learning_users(self) -> list[int]:
+        """Everyone with a learned-bias record (the nightly job refits them on a new prior)."""
+        return [int(doc["_id"]) async for doc in self._calibration.find({}, {"_id": 1})]
+
+    @_guard
+    async def get_community_prior(self, language: str) -> LearnedBias | None:
+        """The language's community prior, if one was computed (four numbers, no person)."""
+        doc = await self._community.find_one({"_id": language})
+        if doc is None:
+            return None
+        bias = [float(v) for v in doc["bias"]]
+        return LearnedBias(
+            bias=(bias[0], bias[1], bias[2], bias[3]),
+            corrections=int(doc["corrections"]),
+            confirmations=int(doc["confirmations"]),
+            updated_at=_as_utc(doc["updated_at"]),
+        )
+
+    @_guard
+    async def set_community_prior(
+        self, language: str, prior: LearnedBias | None, contributors: int
+    ) -> None:
+        """Store (or, with None, withdraw) a language's prior; aggregated, so kept unsealed."""
+        if prior is None:
+            await self._community.delete_one({"_id": language})
+            return
+        await self._community.replace_one(
+            {"_id": language},
+            {
+                "_id": language,
+                "bias": list(prior.bias),
+                "corrections": prior.corrections,
+                "confirmations": prior.confirmations,
+                "contributors": contributors,
+                "updated_at": _to_ms(prior.updated_at),
+            },
+            upsert=True,
+        )
 
     # -- chat history -------------------------------------------------------------------------
 
@@ -1378,6 +1568,14 @@ class Repository:
                         {"_id": doc["_id"]}, {"$set": {"update": self._seal_update(record.update)}}
                     )
                     updates += 1
+        async for page in self._pages(self._calibration, {"learned": 1}, batch_size):
+            for doc in page:
+                if cipher.needs_reseal(doc.get("learned")):
+                    await self._calibration.update_one(
+                        {"_id": doc["_id"]},
+                        {"$set": {"learned": cipher.reseal_text(doc["learned"])}},
+                    )
+                    users += 1
         check = await self._meta.find_one({"_id": "encryption"})
         if check is None or not cipher.is_current(check["check"]):
             await self._meta.update_one(
@@ -1480,7 +1678,8 @@ class Repository:
         account = await self.get_account(user_id)
         entries = tuple([item async for item in self.iter_export_entries(user_id)])
         chat = tuple(await self.chat_history(user_id))
-        return UserExport(account=account, entries=entries, chat=chat)
+        learned = await self.get_learned(user_id)
+        return UserExport(account=account, entries=entries, chat=chat, learned=learned)
 
     # -- conversation state -------------------------------------------------------------------
 
@@ -1532,6 +1731,7 @@ class Repository:
         await self._sent.delete_many({"user_id": user_id})
         await self._inbox.delete_many({"user_id": user_id})
         await self._sessions.delete_one({"_id": user_id})
+        await self._calibration.delete_one({"_id": user_id})
         await self._users.delete_one({"_id": user_id})
         log.info("erased a user's data: %d entries", removed.deleted_count)
         return removed.deleted_count
@@ -1556,6 +1756,13 @@ async def _migration_2(repo: Repository) -> None:
     await repo._db.drop_collection("processed_updates")
 
 
+async def _migration_3(repo: Repository) -> None:
+    """Edits find their entry by the chat message it came from."""
+    await repo._entries.create_index(
+        [("user_id", ASCENDING), ("message_ids", ASCENDING)], name="messages"
+    )
+
+
 #: Ordered, append-only: never edit a released step, add a new one.
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -1564,4 +1771,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         _migration_1,
     ),
     (2, "the update inbox (replaces processed updates)", _migration_2),
+    (3, "entries findable by the chat message they came from", _migration_3),
 )

@@ -53,6 +53,7 @@ from .values import (
     Attitude,
     ChatRequest,
     CommentRequest,
+    CorrectionRequest,
     GreetingRequest,
     History,
     LetterRequest,
@@ -206,6 +207,11 @@ class OfflineAnna:
         if isinstance(request, GreetingRequest):
             text = picker.pick("greeting", bank.greeting[request.emotion]).format_map(values)
             return Draft((Sentence("greeting", text),), target, request.emotion)
+        if isinstance(request, CorrectionRequest):
+            key = (request.profile.language, request.profile.attitude)
+            day = _CORRECTED_DAY[request.profile.language][request.chosen]
+            text = picker.pick("correction", _CORRECTION[key]).format_map({**values, "day": day})
+            return Draft((Sentence("correction", text),), target, request.chosen)
         quoted_entry: str | None = None
         if isinstance(request, CommentRequest):
             feeling = _feeling(request.text, request.emotion, request.profile.language)
@@ -257,6 +263,8 @@ def _seed(request: AnnaRequest) -> int:
         parts += [request.day.isoformat(), request.emotion]
     elif isinstance(request, ChatRequest):
         parts += [request.day.isoformat(), request.message, str(len(request.history.turns))]
+    elif isinstance(request, CorrectionRequest):
+        parts += [request.day.isoformat(), request.face, request.chosen]
     else:
         parts += [request.month.isoformat(), repr(sorted(request.counts.items()))]
     return _stable_int("\x1f".join(parts))
@@ -274,6 +282,41 @@ def _turn(request: AnnaRequest) -> int:
 def _salt(profile: Profile) -> str:
     """Per-person offsets, so two people writing on the same day read different sentences."""
     return f"{profile.name}\x1f{profile.language}\x1f{profile.attitude}"
+
+
+#: The day as the person named it, for Anna's one line after a correction.
+_CORRECTED_DAY: dict[str, dict[Emotion, str]] = {
+    "ko": {
+        Emotion.ANGER: "화가 났던 날",
+        Emotion.HAPPY: "기쁜 날",
+        Emotion.PANIC: "당황스러운 날",
+        Emotion.SADNESS: "슬픈 날",
+    },
+    "en": {
+        Emotion.ANGER: "An angry day",
+        Emotion.HAPPY: "A happy day",
+        Emotion.PANIC: "A flustered day",
+        Emotion.SADNESS: "A sad day",
+    },
+}
+_CORRECTION: dict[tuple[str, Attitude], Options] = {
+    ("ko", Attitude.CASUAL): (
+        "{voc} 알려줘서 고마워! {day}이었구나, 다음엔 더 잘 읽어볼게.",
+        "{voc} 고마워, 네 말이 맞아. {day}이었구나, 기억해둘게.",
+    ),
+    ("ko", Attitude.POLITE): (
+        "{voc} 알려주셔서 고마워요! {day}이었군요, 다음엔 더 잘 읽어볼게요.",
+        "{voc} 말씀해 주셔서 고마워요. {day}이었군요, 기억해 둘게요.",
+    ),
+    ("en", Attitude.CASUAL): (
+        "Thanks for telling me, {given}! {day}, then — I'll read you better next time.",
+        "Got it, {given}: {day}. Thanks, I'll remember that.",
+    ),
+    ("en", Attitude.POLITE): (
+        "Thank you for letting me know, {given}. {day}, then — I'll keep it in mind.",
+        "Thank you, {given}. {day} it was; I'll remember that.",
+    ),
+}
 
 
 def _address(profile: Profile) -> dict[str, str]:

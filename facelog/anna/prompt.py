@@ -30,6 +30,7 @@ from .values import (
     ChatRequest,
     ChatTurn,
     CommentRequest,
+    CorrectionRequest,
     GreetingRequest,
     History,
     Intensity,
@@ -53,6 +54,8 @@ NAME_CHARS = 40
 #: A greeting is one or two short sentences whatever the length setting (seed: a 33-character
 #: question), so it has its own target.
 GREETING_CHARS = 60
+#: A correction is answered in one short line: the person fixed something, not started a chat.
+CORRECTION_CHARS = 60
 CHAT_MIN_CHARS = 150
 #: How far from the target an answer may be before it counts as "far off" (LLM) or wrong (offline).
 LLM_TOLERANCE = 0.5
@@ -141,6 +144,8 @@ def target_chars(request: AnnaRequest) -> int:
     length = request.profile.length
     if isinstance(request, GreetingRequest):
         return GREETING_CHARS
+    if isinstance(request, CorrectionRequest):
+        return CORRECTION_CHARS
     if isinstance(request, ChatRequest):
         return max(CHAT_MIN_CHARS, int(length) // 2)
     if isinstance(request, LetterRequest):
@@ -240,6 +245,13 @@ def _task(request: AnnaRequest, name: str) -> tuple[str, str]:
             f"(for a happy face, something like: {example}).",
             "Write like a friend reacting to a selfie in a chat: short and warm.",
         )
+    if isinstance(request, CorrectionRequest):
+        return (
+            f"Facelog read the feeling on {name}'s selfie wrongly, and {name} corrected it. "
+            f"Acknowledge it in one short sentence: thank {name}, take {name}'s word for the "
+            "feeling, and do not argue or explain the reading.",
+            "Write like a friend's quick reply in a chat: short, light and warm.",
+        )
     if isinstance(request, ChatRequest):
         voice = (
             " It was transcribed from a voice note and may contain recognition mistakes: read it "
@@ -270,7 +282,7 @@ def _system(request: AnnaRequest, target: int) -> str:
         "Be concrete: pick up specific things the user wrote (people, places, events, their own "
         "words). Never write generic or abstract lines that would fit anyone's post.",
     ]
-    if not isinstance(request, GreetingRequest):
+    if not isinstance(request, GreetingRequest | CorrectionRequest):
         parts = [_PART_RULES[p] for p in profile.parts]
         only = "this part only" if len(parts) == 1 else "these parts only"
         rules.append(f"Build the reply from {only}: " + "; ".join(parts) + ".")
@@ -362,6 +374,12 @@ def _user(request: AnnaRequest, context: History) -> str:
                 f"showed {emotion_label(request.emotion, language)}. Ask about this."
             )
         blocks.append("Write Anna's answer now.")
+    elif isinstance(request, CorrectionRequest):
+        blocks.append(f"Date: {request.day.isoformat()}")
+        blocks.append(f"Face emotion as read: {emotion_label(request.face, language)}")
+        blocks.append(f"The user says it was: {emotion_label(request.chosen, language)}")
+        blocks.append(f"<diary>\n{as_data(request.text, TEXT_CHARS)}\n</diary>")
+        blocks.append("Write Anna's one-line reply now.")
     else:
         blocks.append(_month_block(request, language))
         blocks.append("Write Anna's letter now.")

@@ -61,6 +61,7 @@ class Kind(StrEnum):
     GREETING = "greeting"  # a photo arrived without words: reflect the face, ask about the day
     CHAT = "chat"  # an answer in the realtime chat (text or a transcribed voice note)
     LETTER = "letter"  # the monthly letter that comes with the summary
+    CORRECTION = "correction"  # the person named an entry's emotion: one short line back
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,22 @@ def _full_counts(
     return {e: int(given.get(e, 0)) for e in EMOTIONS}
 
 
-AnnaRequest = CommentRequest | GreetingRequest | ChatRequest | LetterRequest
+@dataclass(frozen=True)
+class CorrectionRequest:
+    """The person set an entry's emotion themselves: ``face`` is what the photo was read as,
+    ``chosen`` what they said it was. Anna acknowledges it in one short line."""
+
+    profile: Profile
+    face: Emotion
+    chosen: Emotion
+    text: str
+    day: date
+    history: History = field(default_factory=History)
+
+    kind = Kind.CORRECTION
+
+
+AnnaRequest = CommentRequest | GreetingRequest | ChatRequest | LetterRequest | CorrectionRequest
 
 
 @dataclass(frozen=True)

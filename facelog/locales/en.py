@@ -114,12 +114,14 @@ MESSAGES: dict[str, str] = {
     ),
     # everything else
     "voice_unavailable": "Voice isn't available yet.",
-    "edits_ignored": "Edited messages don't change your diary. Please send a new message instead.",
+    "edits_ignored": "Only a diary entry's caption or words can be edited, and this message isn't one, so nothing changed.",
     "help": (
         "Facelog is a diary only you can see.\n\n"
         "📸 Selfie + caption: today's entry (start the caption with 2024-06-02 or 6/2 to "
         "file it under that day)\n"
         "📸 Selfie without caption: Anna asks first; your next text or voice note becomes the entry\n"
+        "✏️ Under an entry: set the feeling it really was (Facelog learns your face from it), "
+        "fix the words or the date, or delete it\n"
         "💬 Text or 🎤 voice: chat with Anna\n\n"
         "/calendar · /stats · /summary · /reminders · /settings · /profile · /export · /delete_me"
     ),
@@ -186,6 +188,28 @@ MESSAGES: dict[str, str] = {
     "emotion_happy": "Happy",
     "emotion_panic": "Panic",
     "emotion_sadness": "Sadness",
+    # -- the person has the last word (#24) --
+    "post_header_person": "📅 {date}\nEmotion of the day: {emoji} {emotion} (your word; the face read {face_emoji} {face})",
+    "post_header_confirmed": "📅 {date}\nEmotion of the day: {emoji} {emotion} (your word)",
+    "edit_button": "✏️ Edit",
+    "edit_hint": "Tap the feeling it really was, move the date, fix the words or delete the entry.",
+    "text_button": "📝 Words",
+    "delete_entry_button": "🗑 Delete",
+    "back_button": "↩ Back",
+    "emotion_set": "Saved: {emoji} {emotion}",
+    "emotion_unchanged": "It's already {emoji} {emotion}.",
+    "entry_moved": "Moved to {date}.",
+    "delete_entry_confirm": "Delete the entry of {date} for good? Its photo, Anna's comment and voice note go with it.",
+    "delete_entry_yes": "🗑 Yes, delete it",
+    "delete_entry_keep": "↩ Keep it",
+    "entry_deleted": "🗑 The entry of {date} is deleted, with its photo, Anna's comment and voice note.",
+    "entry_deleted_old": "Telegram doesn't let a bot remove chat messages older than 48 hours, so the older messages of this entry stay in the chat: long-press them to delete them yourself.",
+    "ask_entry_text": "Send the new words for the entry of {date}. Start with a date such as 6/2 to move it as well.",
+    "entry_text_saved": "✏️ The entry is updated.",
+    "learned_some": "🧠 Reading your face: learned from {count} of your corrections.",
+    "learned_none": "🧠 Reading your face: nothing learned yet. Tap ✏️ under an entry to set its feeling, and Facelog learns how your face reads.",
+    "learn_reset_button": "🧠 Forget what Facelog learned",
+    "learn_reset_done": "Done: Facelog reads your face afresh.",
     # /import (#26)
     "cmd_import": "Bring back entries from an /export ZIP",
     "import_send": (

@@ -115,11 +115,12 @@ MESSAGES: dict[str, str] = {
     ),
     # everything else
     "voice_unavailable": "음성은 아직 준비 중이에요.",
-    "edits_ignored": "수정한 메시지는 일기에 반영되지 않아요. 새 메시지로 보내 주세요.",
+    "edits_ignored": "일기의 사진 설명이나 글만 수정할 수 있어요. 이 메시지는 일기가 아니라서 바뀐 게 없어요.",
     "help": (
         "Facelog는 나만 보는 감정 일기예요.\n\n"
         "📸 셀카 + 캡션: 오늘의 일기 (캡션 앞에 2024-06-02 또는 6/2 를 쓰면 그날의 일기)\n"
         "📸 캡션 없는 셀카: Anna가 먼저 묻고, 다음 글이나 음성이 일기가 돼요\n"
+        "✏️ 일기 아래: 실제 감정 고르기 (Facelog가 내 얼굴을 배워요), 글·날짜 고치기, 삭제\n"
         "💬 글이나 🎤 음성: Anna와 대화\n\n"
         "/calendar 달력 · /stats 감정 통계 · /settings Anna 설정 · /profile 프로필\n"
         "/summary 월간 요약 · /reminders 매일 알림\n"
@@ -188,6 +189,28 @@ MESSAGES: dict[str, str] = {
     "emotion_happy": "기쁨",
     "emotion_panic": "당황",
     "emotion_sadness": "슬픔",
+    # -- the person has the last word (#24) --
+    "post_header_person": "📅 {date}\n오늘의 감정: {emoji} {emotion} (직접 고른 감정 · 얼굴은 {face_emoji} {face})",
+    "post_header_confirmed": "📅 {date}\n오늘의 감정: {emoji} {emotion} (직접 고른 감정)",
+    "edit_button": "✏️ 수정",
+    "edit_hint": "실제 감정을 고르거나, 날짜를 옮기거나, 글을 고치거나, 일기를 지울 수 있어요.",
+    "text_button": "📝 글 수정",
+    "delete_entry_button": "🗑 삭제",
+    "back_button": "↩ 돌아가기",
+    "emotion_set": "저장했어요: {emoji} {emotion}",
+    "emotion_unchanged": "이미 {emoji} {emotion}(으)로 되어 있어요.",
+    "entry_moved": "{date}(으)로 옮겼어요.",
+    "delete_entry_confirm": "{date} 일기를 완전히 지울까요? 사진, Anna의 댓글과 음성도 함께 지워져요.",
+    "delete_entry_yes": "🗑 네, 지울게요",
+    "delete_entry_keep": "↩ 그대로 둘게요",
+    "entry_deleted": "🗑 {date} 일기를 사진, Anna의 댓글, 음성과 함께 지웠어요.",
+    "entry_deleted_old": "텔레그램은 봇이 48시간이 지난 대화 메시지를 지우지 못하게 해요. 그래서 이 일기의 예전 메시지는 대화방에 남아 있어요. 길게 눌러 직접 지울 수 있어요.",
+    "ask_entry_text": "{date} 일기의 새 글을 보내 주세요. 6/2처럼 날짜로 시작하면 날짜도 옮겨져요.",
+    "entry_text_saved": "✏️ 일기를 고쳤어요.",
+    "learned_some": "🧠 얼굴 읽기: 직접 고쳐 준 {count}개의 감정에서 배웠어요.",
+    "learned_none": "🧠 얼굴 읽기: 아직 배운 게 없어요. 일기 아래 ✏️를 눌러 감정을 고르면 Facelog가 내 얼굴을 배워요.",
+    "learn_reset_button": "🧠 배운 것 지우기",
+    "learn_reset_done": "Facelog가 얼굴을 처음부터 다시 읽어요.",
     # /import (#26)
     "cmd_import": "내보낸 ZIP에서 기록 가져오기",
     "import_send": "/export로 받은 ZIP 파일을 파일로 보내주세요. 이미 있는 기록은 건너뜁니다.",

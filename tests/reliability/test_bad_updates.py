@@ -108,14 +108,14 @@ async def test_groups_are_told_once_and_channels_get_silence(
     assert await bot.repo.recent_entries(user.id, 5) == []  # the group selfie is not a post
 
 
-async def test_edits_do_not_touch_the_diary(bot: Bot, face_photos: dict[str, bytes]) -> None:
+async def test_an_edit_touches_only_its_own_entry(bot: Bot, face_photos: dict[str, bytes]) -> None:
     user = bot.user(language_code="en", first_name="Mia")
     await onboard(user, "Mia")
     said = await user.send_text("hello Anna")
     await user.wait_for_reply()
     await user.edit_message(said, "hello Anna, edited")
     [reply] = await user.wait_for_reply()
-    assert "Edited messages don't change your diary" in reply.text
+    assert "isn't one, so nothing changed" in reply.text
 
     posted = await user.send_photo(face_photos["astronaut"], caption="original caption")
     await wait_for(user, is_post)
@@ -123,6 +123,6 @@ async def test_edits_do_not_touch_the_diary(bot: Bot, face_photos: dict[str, byt
     edited.update(caption="rewritten caption", edit_date=int(user.fake.clock()))
     await user._push({"edited_message": edited})
     [reply] = await user.wait_for_reply()
-    assert "Edited messages" in reply.text
+    assert "The entry is updated" in reply.text
     [entry] = await bot.repo.recent_entries(user.id, 5)
-    assert entry.text == "original caption"
+    assert entry.text == "rewritten caption"

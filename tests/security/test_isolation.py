@@ -28,6 +28,7 @@ from bot import app as bot_app
 from bot import callbacks
 from facelog.domain import Month
 from facelog.i18n import t
+from inference.labels import EMOTIONS
 from storage import Repository
 from storage import repository as repository_module
 from tests.bot.test_diary_flows import onboard
@@ -70,6 +71,16 @@ def forged_payloads(entry_ids: list[str], days: list[Any]) -> set[str]:
     payloads |= {callbacks.setting("voice"), callbacks.setting("done")}
     for entry_id in entry_ids:
         payloads |= {callbacks.entry(entry_id), callbacks.listen(entry_id)}
+        # ✏️ and everything it opens: the victim's entries must not change or go.
+        payloads |= {
+            callbacks.edit(entry_id),
+            callbacks.edit_text(entry_id),
+            callbacks.delete_entry(entry_id),
+            callbacks.delete_entry_yes(entry_id),
+            callbacks.back(entry_id),
+            *(callbacks.set_emotion(entry_id, emotion) for emotion in EMOTIONS),
+            *(callbacks.move(entry_id, day) for day in days),
+        }
     for day in days:
         payloads |= {callbacks.day(day), callbacks.calendar(Month.of(day))}
     if hasattr(callbacks, "reminders"):  # /reminders' buttons

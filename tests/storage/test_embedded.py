@@ -52,7 +52,7 @@ async def test_start_stop_and_restart_keep_the_data(data_dir: Path) -> None:
 
     async with EmbeddedMongo(data_dir) as again:
         repo = await Repository.connect(again.uri)
-        assert await repo.schema_version() == 2
+        assert await repo.schema_version() == 3
         assert await repo.job_state(1, "reminder", "2024-06-02") == "claimed"
         await repo.close()
 
@@ -135,7 +135,7 @@ async def test_second_server_on_the_same_data_is_refused(data_dir: Path) -> None
 
 async def test_open_storage_starts_and_stops_the_embedded_server(data_dir: Path) -> None:
     async with open_storage(data_dir) as repo:
-        assert await repo.schema_version() == 2
+        assert await repo.schema_version() == 3
         pid = int((data_dir / "mongo" / "nx-27017.pid").read_text())
         assert _pid_alive(pid)
     assert not _pid_alive(pid)
@@ -145,7 +145,7 @@ async def test_open_storage_starts_and_stops_the_embedded_server(data_dir: Path)
 async def test_open_storage_uses_a_given_uri(mongo_uri: str, tmp_path: Path) -> None:
     database = "facelog_test_open_storage"
     async with open_storage(tmp_path / "unused", mongo_uri, database=database) as repo:
-        assert await repo.schema_version() == 2
+        assert await repo.schema_version() == 3
         await repo.database.client.drop_database(database)
     assert not (tmp_path / "unused" / "mongo").exists()
 

@@ -567,8 +567,8 @@ async def test_migrations_are_idempotent(mongo_uri: str, database_name: str) -> 
     fresh = await Repository.connect(mongo_uri, database_name + "_m")
     try:
         assert await fresh.schema_version() == 0
-        assert await fresh.migrate() == 2
-        assert await fresh.migrate() == 2
+        assert await fresh.migrate() == 3
+        assert await fresh.migrate() == 3
         indexes = await fresh.database["entries"].index_information()
         keys = {tuple(spec["key"]) for spec in indexes.values()}
         assert (("user_id", 1), ("day", 1), ("created_at", 1)) in keys
@@ -582,10 +582,10 @@ async def test_migrations_are_idempotent(mongo_uri: str, database_name: str) -> 
         assert any(spec.get("unique") for spec in inbox.values())
         assert "processed_updates" not in await fresh.database.list_collection_names()
         await fresh.database["meta"].update_one({"_id": "schema"}, {"$set": {"version": 0}})
-        assert await fresh.migrate() == 2
-        assert await fresh.schema_version() == 2
+        assert await fresh.migrate() == 3
+        assert await fresh.schema_version() == 3
         # Two instances starting together.
-        assert list(await asyncio.gather(fresh.migrate(), fresh.migrate())) == [2, 2]
+        assert list(await asyncio.gather(fresh.migrate(), fresh.migrate())) == [3, 3]
         await fresh.database["meta"].update_one({"_id": "schema"}, {"$set": {"version": 99}})
         with pytest.raises(SchemaTooNew):
             await fresh.migrate()
