@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from facelog.domain import MAX_TEXT_CHARS, Emotion
+from facelog.domain import MAX_TEXT_CHARS, Emotion, EmotionSource
 from storage import Repository
 
 #: Telegram lets bots download at most 20 MB; an export bigger than that cannot reach us anyway.
@@ -59,7 +59,8 @@ class ImportedEntry:
     created_at: datetime | None
     emotion: Emotion
     face_emotion: Emotion
-    emotion_source: str
+    emotion_source: EmotionSource
+    face_confidence: float | None
     probabilities: dict[str, float]
     faces: int
     text: str
@@ -144,9 +145,10 @@ def _entry(row: Mapping[str, Any], members: Mapping[str, bytes]) -> ImportedEntr
     try:
         emotion = _emotion(row["emotion"])
         face = _emotion(row.get("face_emotion") or row["emotion"])
-        source = str(row.get("emotion_source") or "face")
-        if source not in ("face", "person"):
+        source: EmotionSource = "person" if row.get("emotion_source") == "person" else "face"
+        if row.get("emotion_source") not in (None, "face", "person"):
             raise ImportRefused("bad_json", "emotion_source")
+        confidence = None if row.get("confidence") is None else float(row["confidence"])
         day = date.fromisoformat(str(row["date"]))
         created_at = None
         if row.get("created_at"):
@@ -181,6 +183,7 @@ def _entry(row: Mapping[str, Any], members: Mapping[str, bytes]) -> ImportedEntr
         emotion=emotion,
         face_emotion=face,
         emotion_source=source,
+        face_confidence=confidence if confidence else None,
         probabilities=probabilities,
         faces=faces,
         text=text,
@@ -240,6 +243,9 @@ async def import_entries(
                 anna_comment=item.anna_comment,
                 created_at=item.created_at,
                 idempotency_key=key,
+                face_emotion=item.face_emotion,
+                face_confidence=item.face_confidence,
+                emotion_source=item.emotion_source,
             )
             created.append(entry.id)
             if item.voice is not None:

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+from facelog.domain import Emotion
 from facelog.i18n import t
 
 from .conftest import Rig
@@ -29,10 +30,15 @@ async def test_an_export_comes_back_and_a_second_import_skips_it(
     await onboard(mia, "Mia")
     await mia.send_photo(face_photos["astronaut"], caption="the day I moved servers")
     await mia.wait_for_reply(lambda c: "moved servers" in (c.text or c.caption or ""))
+    # The person said it was another feeling than the face read (#24): both come back.
+    [entry] = await rig.repo.recent_entries(mia.id, 1)
+    said = next(e for e in Emotion if e != entry.face)
+    await rig.repo.update_entry(mia.id, entry.id, emotion=said, emotion_source="person")
     await mia.send_command("/export")
     [document] = await mia.wait_for_reply(lambda c: c.method == "sendDocument")
     exported = mia.downloaded(document)
     [before] = (await rig.repo.export_user(mia.id)).entries
+    assert before.entry.emotion == said and before.entry.emotion_source == "person"
     await rig.repo.delete_entry(mia.id, before.entry.id)  # lost (or a new server)
 
     await mia.send_command("/import")
@@ -44,6 +50,8 @@ async def test_an_export_comes_back_and_a_second_import_skips_it(
     [after] = (await rig.repo.export_user(mia.id)).entries
     assert after.entry.text == before.entry.text and after.entry.day == before.entry.day
     assert after.entry.emotion == before.entry.emotion
+    assert after.entry.face == before.entry.face
+    assert after.entry.emotion_source == before.entry.emotion_source
     assert dict(after.entry.probabilities) == dict(before.entry.probabilities)
     assert after.entry.anna_comment == before.entry.anna_comment
     assert after.photo == before.photo == face_photos["astronaut"]
