@@ -26,6 +26,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
 
 from storage import MIGRATIONS, Cipher, Repository
+from storage import backup as backup_module
 from storage.backup import (
     ArchiveDamaged,
     ArchiveKeyError,
@@ -374,3 +375,29 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     prune(tmp_path, 2)
     assert [i.path.name[15:23] for i in list_backups(tmp_path)] == ["20240604", "20240605"]
     assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+async def test_a_forced_restore_that_fails_puts_the_old_data_back(
+    repo: Repository,
+    other_db: tuple[AsyncMongoClient[Any], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await fill(repo, users=1, entries=2)
+    out = tmp_path / "b.tar"
+    await write_backup(
+        repo.database, out, cipher=None, app_version="t", source="t", latest_schema=LATEST
+    )
+    client, name = other_db
+    await client[name]["users"].insert_one({"_id": 99, "name": "the data before"})
+
+    async def broken(*args: Any) -> None:
+        raise OSError("the disk filled up half-way")
+
+    monkeypatch.setattr(backup_module, "check_loaded", broken)
+    with pytest.raises(OSError, match="half-way"):
+        await do_restore(client, name, out, tmp_path, force=True)
+    assert [d async for d in client[name]["users"].find({})] == [
+        {"_id": 99, "name": "the data before"}
+    ]
+    assert await client[name]["entries"].count_documents({}) == 0
