@@ -24,6 +24,7 @@ from storage.backup import (
     BackupResult,
     backup_name,
     directory_lock,
+    gentle_pause,
     list_backups,
     prune,
     remove_stale_partials,
@@ -101,7 +102,7 @@ class BackupSchedule:
                     app_version=self.app_version,
                     source=self.source,
                     latest_schema=self.latest_schema,
-                    pause=_yield,
+                    pause=gentle_pause,
                 )
                 removed = prune(self.directory, self.keep)
         except asyncio.CancelledError:
@@ -134,11 +135,6 @@ class BackupSchedule:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._task = None
-
-
-async def _yield() -> None:
-    """Between batches, let people's updates run first (a backup is never urgent)."""
-    await asyncio.sleep(0)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,7 +9,8 @@ run it measures
   snapshot), then ``facelog backup``'s archive written and verified, and a restore of it into an
   empty database, each in MB of data directory per second;
 * the storage side of a post (``create_entry`` with a photo) from a few people at once, p50/p95,
-  without a backup and while backups run in the same process (as the scheduled one does).
+  without a backup and while backups run in the same process, paced as the scheduled one is
+  (``storage.backup.gentle_pause``).
 
 Results go to ``backup-bench-results.json`` next to this file; ``facelog report`` renders them
 into docs/deploy.md. Targets (issue #26): backup MB/s ≥ 0.5 × tar; post p95 during a backup
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from facelog.domain import User
-from storage.backup import restore, write_backup
+from storage.backup import gentle_pause, restore, write_backup
 from storage.embedded import EmbeddedMongo
 from storage.repository import MIGRATIONS, Repository
 
@@ -106,7 +107,9 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-async def run(people: int, entries: int, photo_kb: int, posters: int) -> dict[str, Any]:
+async def run(
+    people: int, entries: int, photo_kb: int, posters: int, repeats: int = 3
+) -> dict[str, Any]:
     photo = os.urandom(photo_kb * 1024)
     root = Path(tempfile.mkdtemp(prefix="facelog-backup-bench-"))
     data = root / "data"
@@ -117,75 +120,93 @@ async def run(people: int, entries: int, photo_kb: int, posters: int) -> dict[st
             await _fill(repo, people, entries, photo)
             data_bytes = _du(data)
 
-            start = time.perf_counter()
-            subprocess.run(
-                ["tar", "-cf", str(root / "plain.tar"), "-C", str(data), "."],
-                check=False,
-                capture_output=True,
-            )
-            tar_s = time.perf_counter() - start
-            tar_bytes = (root / "plain.tar").stat().st_size
-            # The same, made durable as the backup is (it fsyncs its archive before renaming).
-            start = time.perf_counter()
-            subprocess.run(
-                ["tar", "-cf", str(root / "synced.tar"), "-C", str(data), "."],
-                check=False,
-                capture_output=True,
-            )
-            with (root / "synced.tar").open("rb+") as handle:
-                os.fsync(handle.fileno())
-            tar_sync_s = time.perf_counter() - start
-
-            out = root / "backups" / "b.tar"
-            result = await write_backup(
-                repo.database,
-                out,
-                cipher=None,
-                app_version="bench",
-                source="embedded",
-                latest_schema=LATEST,
-            )
-            backup_bytes = result.size
-            start = time.perf_counter()
-            await restore(
-                repo.database.client,
-                "facelog_restored",
-                out,
-                cipher=None,
-                latest_schema=LATEST,
-                force=False,
-                aside_dir=root / "aside",
-                app_version="bench",
-                source="embedded",
-            )
-            restore_s = time.perf_counter() - start
-            await repo.database.client.drop_database("facelog_restored")
-
-            quiet = await _posts(repo, photo, posters, None, 12)
+            # Best of ``repeats`` for each copy: the machine is shared, and the fastest run is
+            # the one least disturbed by others (the same rule for tar and for the backup).
+            # Rates are of the data directory as it is in that round (posts make it grow).
+            tar_s = tar_sync_s = backup_s = restore_s = float("inf")
+            rates = {"tar": 0.0, "tar_fsync": 0.0, "backup": 0.0, "restore": 0.0}
+            tar_bytes = backup_bytes = 0
+            quiet: list[float] = []
             during: list[float] = []
-            backups = 0
-            while len(during) < len(quiet):
-                done = asyncio.Event()
-                poster = asyncio.create_task(_posts(repo, photo, posters, done, 0))
-                await write_backup(
+            for round_ in range(repeats):
+                size_mb = _du(data) / 1e6
+                start = time.perf_counter()
+                subprocess.run(
+                    ["tar", "-cf", str(root / "plain.tar"), "-C", str(data), "."],
+                    check=False,
+                    capture_output=True,
+                )
+                took = time.perf_counter() - start
+                tar_s, rates["tar"] = min(tar_s, took), max(rates["tar"], size_mb / took)
+                tar_bytes = (root / "plain.tar").stat().st_size
+                # The same, made durable as the backup is (it fsyncs its archive).
+                start = time.perf_counter()
+                subprocess.run(
+                    ["tar", "-cf", str(root / "synced.tar"), "-C", str(data), "."],
+                    check=False,
+                    capture_output=True,
+                )
+                with (root / "synced.tar").open("rb+") as handle:
+                    os.fsync(handle.fileno())
+                took = time.perf_counter() - start
+                tar_sync_s = min(tar_sync_s, took)
+                rates["tar_fsync"] = max(rates["tar_fsync"], size_mb / took)
+
+                out = root / "backups" / f"b{round_}.tar"
+                result = await write_backup(
                     repo.database,
-                    root / "backups" / f"d{backups}.tar",
+                    out,
                     cipher=None,
                     app_version="bench",
                     source="embedded",
                     latest_schema=LATEST,
-                    pause=lambda: asyncio.sleep(0),
                 )
-                done.set()
-                during += await poster
-                backups += 1
+                backup_s, backup_bytes = min(backup_s, result.seconds), result.size
+                rates["backup"] = max(rates["backup"], size_mb / result.seconds)
+                start = time.perf_counter()
+                await restore(
+                    repo.database.client,
+                    "facelog_restored",
+                    out,
+                    cipher=None,
+                    latest_schema=LATEST,
+                    force=False,
+                    aside_dir=root / "aside",
+                    app_version="bench",
+                    source="embedded",
+                )
+                took = time.perf_counter() - start
+                restore_s, rates["restore"] = (
+                    min(restore_s, took),
+                    max(rates["restore"], size_mb / took),
+                )
+                await repo.database.client.drop_database("facelog_restored")
+
+                # Quiet and during-a-backup posts alternate, so both see the same neighbours.
+                quiet_round = await _posts(repo, photo, posters, None, 6)
+                quiet += quiet_round
+                busy: list[float] = []
+                while len(busy) < len(quiet_round):
+                    done = asyncio.Event()
+                    poster = asyncio.create_task(_posts(repo, photo, posters, done, 0))
+                    await write_backup(
+                        repo.database,
+                        root / "backups" / "during.tar",
+                        cipher=None,
+                        app_version="bench",
+                        source="embedded",
+                        latest_schema=LATEST,
+                        pause=gentle_pause,
+                    )
+                    done.set()
+                    busy += await poster
+                during += busy
             await repo.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
     # Both rates are of the data directory they protect (its size over the time taken): the
     # two files differ in size (SQLite's pages and indexes against documents and blobs).
-    backup_mbs = data_bytes / 1e6 / result.seconds
-    tar_mbs = data_bytes / 1e6 / tar_s
+    backup_mbs, tar_mbs = rates["backup"], rates["tar"]
     quiet_stats, during_stats = _latency(quiet), _latency(during)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -194,18 +215,19 @@ async def run(people: int, entries: int, photo_kb: int, posters: int) -> dict[st
         "entries": people * entries,
         "photo_kb": photo_kb,
         "posters": posters,
+        "repeats": repeats,
         "data_dir_mb": round(data_bytes / 1e6, 1),
         "tar": {"mb": round(tar_bytes / 1e6, 1), "s": round(tar_s, 3), "mb_s": round(tar_mbs, 1)},
         "tar_fsync": {
             "s": round(tar_sync_s, 3),
-            "mb_s": round(data_bytes / 1e6 / tar_sync_s, 1),
+            "mb_s": round(rates["tar_fsync"], 1),
         },
         "backup": {
             "mb": round(backup_bytes / 1e6, 1),
-            "s": round(result.seconds, 2),
+            "s": round(backup_s, 2),
             "mb_s": round(backup_mbs, 1),
         },
-        "restore": {"s": round(restore_s, 2), "mb_s": round(data_bytes / 1e6 / restore_s, 1)},
+        "restore": {"s": round(restore_s, 2), "mb_s": round(rates["restore"], 1)},
         "post_quiet": quiet_stats,
         "post_during_backup": during_stats,
         "checks": {
@@ -223,9 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=15, help="per person")
     parser.add_argument("--photo-kb", type=int, default=150)
     parser.add_argument("--posters", type=int, default=4, help="people posting at once")
+    parser.add_argument("--repeats", type=int, default=3, help="best-of for the copies")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args.people, args.entries, args.photo_kb, args.posters))
+    results = asyncio.run(run(args.people, args.entries, args.photo_kb, args.posters, args.repeats))
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
     args.out.write_text(text + "\n")
