@@ -43,6 +43,7 @@ COMMANDS = (
     "export",
     "delete_me",
     "help",
+    "import",
 )
 
 
@@ -128,6 +129,7 @@ def build_application(
         "export": handlers.export,
         "delete_me": handlers.delete_me,
         "help": handlers.help,
+        "import": handlers.import_help,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private & new))
@@ -145,6 +147,8 @@ def build_application(
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.edited)
     )
+    zip_document = filters.Document.ZIP | filters.Document.FileExtension("zip")
+    application.add_handler(MessageHandler(private & new & zip_document, handlers.import_zip))
     application.add_handler(MessageHandler(private & new, handlers.unsupported))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(

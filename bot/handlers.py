@@ -968,6 +968,51 @@ class Handlers:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(chat.id, t(language, "private_only"))
 
+    # -- /import (#26): the logic is Telegram-free, in facelog/importer.py -------------------
+
+    async def import_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        account = await self._require_account(update)
+        if account is not None and update.effective_message is not None:
+            await update.effective_message.reply_text(t(account.user.language, "import_send"))
+
+    async def import_zip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A ZIP sent as a document: checked whole, then imported, or refused with the reason."""
+        import asyncio
+
+        from facelog.importer import (
+            MAX_ZIP_BYTES,
+            ImportRefused,
+            import_entries,
+            read_export,
+        )
+
+        account = await self._require_account(update)
+        message = update.effective_message
+        if account is None or message is None or message.document is None:
+            return
+        language, user_id = account.user.language, account.user.id
+        if (message.document.file_size or 0) > MAX_ZIP_BYTES:
+            await message.reply_text(t(language, "import_too_big"))
+            return
+        try:
+            data = await _download(context, message.document.file_id)
+        except FileTooBig:
+            await message.reply_text(t(language, "import_too_big"))
+            return
+        try:
+            entries = await asyncio.to_thread(read_export, data, user_id)
+        except ImportRefused as refused:
+            await message.reply_text(t(language, f"import_{refused.reason}"))
+            return
+        try:
+            report = await import_entries(self.diary.repo, user_id, entries)
+        except StorageError:
+            await message.reply_text(t(language, "import_failed"))
+            return
+        await message.reply_text(
+            t(language, "import_done", imported=report.imported, skipped=report.skipped)
+        )
+
 
 def _seconds(duration: int | timedelta | None) -> float | None:
     """python-telegram-bot gives durations as int seconds or timedelta, by configuration."""

@@ -24,6 +24,7 @@ from facelog.logs import configure_logging
 
 if TYPE_CHECKING:
     from inference.pipeline import Analysis, FacePipeline
+    from storage import Cipher
 
 log = logging.getLogger("facelog")
 
@@ -201,6 +202,126 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("facelog")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _backup_cipher(settings: Settings) -> Cipher | None:
+    from storage import Cipher
+
+    keys = settings.encryption_keys
+    return Cipher.from_setting(keys.get_secret_value()) if keys is not None else None
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """One verified archive of everything stored, while the bot runs (docs/deploy.md)."""
+    from datetime import UTC, datetime
+
+    from pymongo.errors import PyMongoError
+
+    from storage import MIGRATIONS, EmbeddedMongoError
+    from storage.backup import BackupError, backup_name, list_backups, open_database, write_backup
+
+    settings = _settings(args)
+    if args.list:
+        backups = list_backups(settings.backups_path)
+        if not backups:
+            print(f"no backups in {settings.backups_path}")
+        for info in backups:
+            print(info.describe())
+        return 0
+    cipher = _backup_cipher(settings)
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    sealed = cipher is not None and cipher.enabled
+    out = (
+        Path(args.out)
+        if args.out
+        else settings.backups_path / backup_name(datetime.now(UTC), sealed)
+    )
+
+    async def run() -> int:
+        async with open_database(
+            settings.data_dir, uri, settings.mongodb_database, exclusive=False
+        ) as (client, source):
+            result = await write_backup(
+                client[settings.mongodb_database],
+                out,
+                cipher=cipher,
+                app_version=_app_version(),
+                source=source,
+                latest_schema=MIGRATIONS[-1][0],
+            )
+        seconds = max(result.seconds, 1e-6)
+        print(f"{result.manifest.summary()}")
+        print(
+            f"{result.size / 1e6:.1f} MB in {result.seconds:.1f} s "
+            f"({result.size / 1e6 / seconds:.1f} MB/s), verified"
+            + (", encrypted with the newest FACELOG_ENCRYPTION_KEYS key" if sealed else "")
+        )
+        print(result.path)
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except (BackupError, EmbeddedMongoError, PyMongoError, OSError) as exc:
+        print(f"facelog backup: failed: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back; refuses a running bot, a damaged archive, a newer schema, a wrong key."""
+    from pymongo.errors import PyMongoError
+
+    from storage import MIGRATIONS, EmbeddedMongoError
+    from storage.backup import BackupError, open_database, restore, verify
+
+    settings = _settings(args)
+    cipher = _backup_cipher(settings)
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    path = Path(args.path)
+    latest = MIGRATIONS[-1][0]
+    aside_dir = settings.backups_path
+
+    async def run() -> int:
+        # The archive first, before a server starts or anything is touched.
+        await asyncio.to_thread(verify, path, cipher, latest_schema=latest)
+        async with open_database(
+            settings.data_dir, uri, settings.mongodb_database, exclusive=True
+        ) as (client, source):
+            manifest, aside = await restore(
+                client,
+                settings.mongodb_database,
+                path,
+                cipher=cipher,
+                latest_schema=latest,
+                force=args.force,
+                aside_dir=aside_dir,
+                app_version=_app_version(),
+                source=source,
+            )
+        print(f"restored {manifest.summary()}")
+        print(f"from the backup of {manifest.created_at} (schema v{manifest.schema_version})")
+        if aside is not None:
+            print(f"the data it replaced is kept in {aside} (delete it when you no longer need it)")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except (BackupError, EmbeddedMongoError, PyMongoError, OSError) as exc:
+        print(f"facelog restore: refused: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
 def cmd_speak(args: argparse.Namespace) -> int:
     """Anna's voice for a text, written as an OGG/Opus voice note."""
     from facelog.speech import build_synthesizer
@@ -294,6 +415,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "speech": "facelog.speech.bench",
         "load": "bot.loadtest",
         "crash": "bot.crashtest",
+        "backup": "storage.backup_bench",
     }[args.which]
     sys.argv = [module, *args.rest]
     runpy.run_module(module, run_name="__main__")
@@ -398,6 +520,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(func=cmd_rekey)
 
+    backup = sub.add_parser(
+        "backup",
+        help="write a verified backup of all stored data (while the bot runs); "
+        "prints the archive's path last",
+    )
+    backup.add_argument("--out", metavar="PATH", help="archive path (default: FACELOG_BACKUP_DIR)")
+    backup.add_argument("--list", action="store_true", help="list the backups with their counts")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty data directory or database"
+    )
+    restore.add_argument("path", metavar="PATH", help="a file written by facelog backup")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing data (it is backed up aside first, and put back on failure)",
+    )
+    restore.set_defaults(func=cmd_restore)
+
     bench = sub.add_parser("bench", help="run a benchmark; numbers go to its results file")
     bench.add_argument(
         "which",
@@ -412,6 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
             "speech",
             "load",
             "crash",
+            "backup",
         ],
     )
     bench.add_argument("rest", nargs=argparse.REMAINDER)

@@ -7,6 +7,7 @@ fresh install runs offline.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -174,3 +175,30 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    # Backups (docs/deploy.md): the scheduler's leader writes one every ``backup_every`` into
+    # ``backup_dir`` (default DATA/backups) and keeps the newest ``backup_keep``. "0" turns the
+    # scheduled backups off; `facelog backup` still works.
+    backup_every: timedelta = Field(default=timedelta(hours=24))
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=1000)
+
+    @field_validator("backup_every", mode="before")
+    @classmethod
+    def _parse_every(cls, value: object) -> object:
+        """``24h``, ``90m``, ``1d``, ``3600s``, or a bare number of hours."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return timedelta(hours=value)
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text)
+        if match is None:
+            raise ValueError("a duration such as 24h, 90m, 1d or 3600s")
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "": "hours"}
+        return timedelta(**{unit[match.group(2)]: float(match.group(1))})
+
+    @property
+    def backups_path(self) -> Path:
+        """Where backups go: ``FACELOG_BACKUP_DIR``, or ``DATA/backups``."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"

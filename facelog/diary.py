@@ -473,7 +473,14 @@ class DiaryService:
                     "confirmations": data.learned.confirmations,
                     "updated_at": data.learned.updated_at.isoformat(),
                 }
-            document = {"profile": profile, "entries": rows, "chat": chat, "calibration": learned}
+            # user_id: /import refuses an export made for another account (facelog/importer.py).
+            document = {
+                "user_id": user_id,
+                "profile": profile,
+                "entries": rows,
+                "chat": chat,
+                "calibration": learned,
+            }
             archive.writestr("entries.json", json.dumps(document, ensure_ascii=False, indent=2))
             table = io.StringIO()
             columns = [

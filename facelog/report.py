@@ -334,6 +334,46 @@ def storage_latency(sources: Sequence[Json]) -> list[str]:
     return lines
 
 
+def backup_speed(sources: Sequence[Json]) -> list[str]:
+    """docs/deploy.md: backup and restore against a plain tar, and posts during a backup."""
+    (d,) = sources
+    c = d["checks"]
+    best = f"best of {d.get('repeats', 1)}"
+    lines = header("measure", "result")
+    lines.append(
+        row(
+            "data directory at the start",
+            f"{d['data_dir_mb']} MB ({d['entries']} entries of {d['people']} people, "
+            f"{d['photo_kb']} KB photos); it grows as the posts below are stored",
+        )
+    )
+    lines.append(row(f"plain `tar` of the data directory ({best})", f"{d['tar']['mb_s']} MB/s"))
+    lines.append(row("`tar` + fsync", f"{d['tar_fsync']['mb_s']} MB/s"))
+    lines.append(
+        row(
+            "`facelog backup` (written, fsynced, verified)",
+            f"{d['backup']['mb_s']} MB/s ({c['backup_vs_tar']} × tar; target ≥ 0.5 ×)",
+        )
+    )
+    lines.append(
+        row("`facelog restore` (verified, loaded, counted)", f"{d['restore']['mb_s']} MB/s")
+    )
+    q, b = d["post_quiet"], d["post_during_backup"]
+    lines.append(
+        row(
+            f"post p50 / p95, {d['posters']} people at once, no backup ({q['n']} posts)",
+            f"{q['p50_ms']} / {q['p95_ms']} ms",
+        )
+    )
+    lines.append(
+        row(
+            f"… while a scheduled-pace backup runs ({b['n']} posts)",
+            f"{b['p50_ms']} / {b['p95_ms']} ms ({c['p95_ratio']} × p95; target ≤ 2 ×)",
+        )
+    )
+    return lines
+
+
 def security_crypto(sources: Sequence[Json]) -> list[str]:
     """docs/security.md: what encryption at rest costs, one operation per row."""
     (d,) = sources
@@ -1081,6 +1121,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "crypto-cost", "docs/security.md", ("storage/crypto-bench-results.json",), security_crypto
     ),
+    Table("backup-speed", "docs/deploy.md", ("storage/backup-bench-results.json",), backup_speed),
     Table(
         "capacity",
         "docs/deploy.md",

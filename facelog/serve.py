@@ -32,6 +32,7 @@ from facelog.voice import Voice
 from facelog.webhook import Health, updates_from_telegram, webhook_problem
 from inference.pipeline import FacePipeline
 from inference.service import InferenceClient
+from scheduler.backups import BackupSchedule
 from scheduler.jobs import Jobs, executor_renderer
 from scheduler.service import Scheduler
 from storage import Cipher, Repository, open_storage
@@ -85,6 +86,7 @@ async def scheduled_jobs(
         repo,
         jobs,
         interval=timedelta(seconds=settings.scheduler_interval_s),
+        backups=backup_schedule(settings, repo, metrics),
         nightly=learning.recompute_community if learning and learning.community_prior else None,
     )
     scheduler.start()
@@ -93,6 +95,35 @@ async def scheduled_jobs(
     finally:
         await scheduler.stop()
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def backup_schedule(
+    settings: Settings, repo: Repository, metrics: Metrics | None
+) -> BackupSchedule | None:
+    """The leader's scheduled backups (docs/deploy.md); None with FACELOG_BACKUP_EVERY=0."""
+    if settings.backup_every <= timedelta(0):
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    from storage import MIGRATIONS
+
+    try:
+        app_version = version("facelog")
+    except PackageNotFoundError:
+        app_version = "unknown"
+    return BackupSchedule(
+        repo.database,
+        directory=settings.backups_path,
+        every=settings.backup_every,
+        keep=settings.backup_keep,
+        cipher=cipher(settings) if settings.encryption_keys is not None else None,
+        app_version=app_version,
+        source="mongodb" if settings.mongodb_uri else "embedded",
+        latest_schema=MIGRATIONS[-1][0],
+        on_outcome=(lambda outcome: metrics.scheduler_run("backup", outcome))
+        if metrics is not None
+        else None,
+    )
 
 
 def _count_outcome(metrics: Metrics) -> Callable[[str, str], None]:

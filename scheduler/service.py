@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from facelog.diary import utc_now
+from scheduler.backups import BackupSchedule
 from scheduler.jobs import Jobs, RunReport
 from storage import Repository, StorageError
 
@@ -65,6 +66,7 @@ class Scheduler:
         lease_ttl: timedelta | None = None,
         clock: Callable[[], datetime] = utc_now,
         holder: str | None = None,
+        backups: BackupSchedule | None = None,
         nightly: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.repo = repo
@@ -75,6 +77,7 @@ class Scheduler:
         self.lease_ttl = lease_ttl or max(3 * interval, timedelta(minutes=3))
         self.clock = clock
         self.holder = holder or instance_id()
+        self.backups = backups
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         #: Once a day, after NIGHTLY_HOUR_UTC: the community prior (facelog.learning).
@@ -101,6 +104,8 @@ class Scheduler:
         for report in (reminders, summaries):
             if report.outcomes:
                 log.info("scheduler %s: %s", report.kind, report.outcomes)
+        if self.backups is not None:  # the leader only; runs as its own task
+            self.backups.maybe_start()
         return TickReport(leader=True, reports=(reminders, summaries))
 
     async def _run_nightly(self, now: datetime) -> bool:
@@ -140,6 +145,8 @@ class Scheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+        if self.backups is not None:
+            await self.backups.stop()
         async with self._lock:
             with contextlib.suppress(StorageError):  # if storage is down, it expires on its own
                 await self.repo.release_lease(LEASE_NAME, self.holder)

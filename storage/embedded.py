@@ -112,6 +112,7 @@ class EmbeddedMongo:
         self.pid_file = self.root / "nx-27017.pid"
         self.log_file = self.root / "nx-27017.log"
         self.lock_file = self.root / "server.lock"
+        self.port_file = self.root / "nx-27017.port"
         self.host = host
         self._port = port
         self._start_timeout_s = start_timeout_s
@@ -172,6 +173,9 @@ class EmbeddedMongo:
         self._watchdog = asyncio.get_running_loop().create_task(
             self._watch(), name="embedded-mongo-watchdog"
         )
+        # Where the server listens, for commands that run beside the bot (``facelog backup``):
+        # they cannot start a second server on the same files, so they talk to this one.
+        self.port_file.write_text(f"{self._port}\n")
         log.info("embedded MongoDB server (nx-27017) ready on %s:%s", self.host, self._port)
 
     async def stop(self) -> None:
@@ -189,6 +193,8 @@ class EmbeddedMongo:
         # nx-27017 removes its pid file on a clean exit; after a SIGKILL we do.
         with contextlib.suppress(FileNotFoundError):
             self.pid_file.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self.port_file.unlink()
         self._release_lock()
         log.info("embedded MongoDB server stopped")
 
@@ -381,3 +387,53 @@ class EmbeddedMongo:
                 self.restarts += 1
                 log.info("embedded MongoDB server restarted (restart #%d)", self.restarts)
                 break
+
+
+def lock_held(data_dir: Path) -> bool:
+    """Whether another process holds the embedded server's lock on ``data_dir`` (a bot runs)."""
+    lock_file = Path(data_dir) / "mongo" / "server.lock"
+    if not lock_file.exists():
+        return False
+    fd = os.open(lock_file, os.O_RDWR)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+async def running_server_uri(data_dir: Path, *, timeout_s: float = 5.0) -> str | None:
+    """The URI of the embedded server another Facelog runs on ``data_dir``, or None if none runs.
+
+    Raises :class:`EmbeddedMongoError` when the lock is held but the server cannot be found or
+    does not answer as the process its pid file names (a stranger on the port is never used).
+    """
+    if not lock_held(data_dir):
+        return None
+    root = Path(data_dir) / "mongo"
+    try:
+        port = int((root / "nx-27017.port").read_text().strip())
+        pid = int((root / "nx-27017.pid").read_text().strip())
+    except (OSError, ValueError):
+        raise EmbeddedMongoError(
+            f"a Facelog process holds {root} but its server's port or pid file is missing"
+        ) from None
+    host = "127.0.0.1"
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        host, port, directConnection=True, serverSelectionTimeoutMS=int(timeout_s * 1000)
+    )
+    try:
+        status = await client.admin.command("serverStatus")
+    except PyMongoError:
+        raise EmbeddedMongoError(
+            f"the embedded server of the running Facelog ({host}:{port}) does not answer"
+        ) from None
+    finally:
+        await client.close()
+    if status.get("pid", pid) != pid:
+        raise EmbeddedMongoError(f"port {port} is answered by another process than {pid}")
+    return f"mongodb://{host}:{port}/?directConnection=true"

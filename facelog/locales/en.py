@@ -210,4 +210,23 @@ MESSAGES: dict[str, str] = {
     "learned_none": "🧠 Reading your face: nothing learned yet. Tap ✏️ under an entry to set its feeling, and Facelog learns how your face reads.",
     "learn_reset_button": "🧠 Forget what Facelog learned",
     "learn_reset_done": "Done: Facelog reads your face afresh.",
+    # /import (#26)
+    "cmd_import": "Bring back entries from an /export ZIP",
+    "import_send": (
+        "Send me the ZIP that /export gave you, as a file. Entries already here are skipped."
+    ),
+    "import_working": "📥 Reading your export…",
+    "import_done": "📥 Imported {imported} entries; {skipped} were already here.",
+    "import_too_big": "This file is too big: an export ZIP can be at most 20 MB.",
+    "import_not_zip": "This is not a ZIP file. Send the ZIP that /export gave you.",
+    "import_bomb": "This ZIP unpacks to far more than an export could. Nothing was imported.",
+    "import_bad_path": "This ZIP holds a file outside its folder. Nothing was imported.",
+    "import_bad_json": (
+        "This ZIP's entries.json is not what /export writes. Nothing was imported."
+    ),
+    "import_not_image": "A photo in this ZIP is not an image. Nothing was imported.",
+    "import_other_account": (
+        "This export belongs to another Telegram account. Only your own can be imported."
+    ),
+    "import_failed": "Storage is unavailable right now; nothing was imported. Try again later.",
 }

@@ -211,4 +211,19 @@ MESSAGES: dict[str, str] = {
     "learned_none": "🧠 얼굴 읽기: 아직 배운 게 없어요. 일기 아래 ✏️를 눌러 감정을 고르면 Facelog가 내 얼굴을 배워요.",
     "learn_reset_button": "🧠 배운 것 지우기",
     "learn_reset_done": "Facelog가 얼굴을 처음부터 다시 읽어요.",
+    # /import (#26)
+    "cmd_import": "내보낸 ZIP에서 기록 가져오기",
+    "import_send": "/export로 받은 ZIP 파일을 파일로 보내주세요. 이미 있는 기록은 건너뜁니다.",
+    "import_working": "📥 내보낸 기록을 읽고 있어요…",
+    "import_done": "📥 기록 {imported}개를 가져왔어요. {skipped}개는 이미 있었어요.",
+    "import_too_big": "파일이 너무 커요. 내보낸 ZIP은 20MB까지 가능해요.",
+    "import_not_zip": "ZIP 파일이 아니에요. /export로 받은 ZIP을 보내주세요.",
+    "import_bomb": "이 ZIP은 내보낸 기록이라기엔 너무 크게 풀려요. 아무것도 가져오지 않았어요.",
+    "import_bad_path": "이 ZIP에 폴더 밖을 가리키는 파일이 있어요. 아무것도 가져오지 않았어요.",
+    "import_bad_json": (
+        "이 ZIP의 entries.json이 /export 형식이 아니에요. 아무것도 가져오지 않았어요."
+    ),
+    "import_not_image": "ZIP 안의 사진 중 이미지가 아닌 것이 있어요. 아무것도 가져오지 않았어요.",
+    "import_other_account": "다른 텔레그램 계정의 기록이에요. 내 기록만 가져올 수 있어요.",
+    "import_failed": "지금은 저장소에 연결할 수 없어 아무것도 가져오지 않았어요. 잠시 후 다시 시도해주세요.",
 }
