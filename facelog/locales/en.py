@@ -123,7 +123,8 @@ MESSAGES: dict[str, str] = {
         "✏️ Under an entry: set the feeling it really was (Facelog learns your face from it), "
         "fix the words or the date, or delete it\n"
         "💬 Text or 🎤 voice: chat with Anna\n\n"
-        "/calendar · /stats · /summary · /reminders · /settings · /profile · /export · /delete_me"
+        "/calendar · /stats · /summary · /reminders · /settings · /profile · /export · /import · "
+        "/delete_me"
     ),
     "unsupported": (
         "I can't understand this kind of message yet. Send me a selfie, a text or a voice "

@@ -124,7 +124,7 @@ MESSAGES: dict[str, str] = {
         "💬 글이나 🎤 음성: Anna와 대화\n\n"
         "/calendar 달력 · /stats 감정 통계 · /settings Anna 설정 · /profile 프로필\n"
         "/summary 월간 요약 · /reminders 매일 알림\n"
-        "/export 기록 내보내기 · /delete_me 전부 지우기"
+        "/export 기록 내보내기 · /import 내보낸 기록 가져오기 · /delete_me 전부 지우기"
     ),
     "unsupported": (
         "이런 메시지는 아직 이해하지 못해요. 셀카(사진), 글, 음성 메시지를 보내 주세요. "
