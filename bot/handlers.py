@@ -6,6 +6,7 @@ No diary rule lives here: what a post is, how Anna answers, what a month holds â
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ from facelog.domain import (
 )
 from facelog.followups import CommentFollowups, Followup
 from facelog.i18n import EMOJI, emotion_name, format_day, language_of, t
+from facelog.importer import MAX_ZIP_BYTES, ImportRefused, import_entries, read_export
 from facelog.speech import AudioTooLarge, AudioTooLong, NothingHeard, SpeechError, VoiceNote
 from facelog.voice import Voice
 from inference.image import EmptyImage, ImageError, ImageTooLarge
@@ -977,15 +979,6 @@ class Handlers:
 
     async def import_zip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A ZIP sent as a document: checked whole, then imported, or refused with the reason."""
-        import asyncio
-
-        from facelog.importer import (
-            MAX_ZIP_BYTES,
-            ImportRefused,
-            import_entries,
-            read_export,
-        )
-
         account = await self._require_account(update)
         message = update.effective_message
         if account is None or message is None or message.document is None:
@@ -1012,6 +1005,8 @@ class Handlers:
         await message.reply_text(
             t(language, "import_done", imported=report.imported, skipped=report.skipped)
         )
+        if report.imported:  # the person's own words about those entries teach again
+            await self.diary.learning.refit(account)
 
 
 def _seconds(duration: int | timedelta | None) -> float | None:
