@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,32 +19,14 @@ from fakebotapi.driver import TelegramUser
 from fakebotapi.server import FakeTelegram
 from inference.pipeline import FacePipeline
 from storage import open_storage
+from tests.storage.test_backup_cli import facelog
 
 from .conftest import serve_bot
 from .test_diary_flows import onboard
 
-ROOT = Path(__file__).resolve().parents[2]
-
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("MONGODB_URI")), reason="a data directory's embedded store"
 )
-
-
-async def facelog(cwd: Path, data_dir: Path, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACELOG_", "MONGODB_"))}
-    env |= {"PYTHONPATH": str(ROOT), "FACELOG_DATA_DIR": str(data_dir)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "facelog.cli",
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    return int(proc.returncode or 0), out.decode(), err.decode()
 
 
 async def test_backup_while_the_bot_runs_and_restore_after_the_disk_is_lost(
