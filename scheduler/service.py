@@ -80,8 +80,10 @@ class Scheduler:
         self.backups = backups
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
-        #: Once a day, after NIGHTLY_HOUR_UTC: the community prior (facelog.learning).
+        #: Once a day, after NIGHTLY_HOUR_UTC: the community prior (facelog.learning). It reads
+        #: every labelled entry, so it runs as its own task: reminders never wait for it.
         self.nightly = nightly
+        self.nightly_task: asyncio.Task[None] | None = None
 
     async def tick(self) -> TickReport:
         """One pass: take or keep the lease, then send what is due. Never raises."""
@@ -94,7 +96,7 @@ class Scheduler:
                     log.warning("scheduler lease lost during a tick; another instance leads")
                     return TickReport(leader=False, reports=(reminders,))
                 summaries = await self.jobs.summaries_due(self.clock())
-                await self._run_nightly(self.clock())
+                await self._start_nightly(self.clock())
             except StorageError as exc:
                 log.warning("scheduler tick skipped: storage %s", type(exc).__name__)
                 return TickReport(leader=False)
@@ -108,22 +110,34 @@ class Scheduler:
             self.backups.maybe_start()
         return TickReport(leader=True, reports=(reminders, summaries))
 
-    async def _run_nightly(self, now: datetime) -> bool:
-        """The nightly job, once per UTC day across all instances (claimed in the sent-log like
-        a reminder; released again if it fails, so the next tick retries). True when it ran."""
+    async def _start_nightly(self, now: datetime) -> None:
+        """Claim today's nightly run in the sent-log (once per UTC day across all instances,
+        like a reminder) and start it in the background."""
         if self.nightly is None or now.hour < NIGHTLY_HOUR_UTC:
-            return False
+            return
+        if self.nightly_task is not None and not self.nightly_task.done():
+            return
         period = now.date().isoformat()
-        if not await self.repo.claim_job(0, NIGHTLY_KIND, period):
-            return False
+        if await self.repo.claim_job(0, NIGHTLY_KIND, period):
+            self.nightly_task = asyncio.create_task(
+                self._run_nightly(self.nightly, period), name="facelog-nightly"
+            )
+
+    async def _run_nightly(self, job: Callable[[], Awaitable[object]], period: str) -> None:
+        """Run the claimed job; a failure (or a stop mid-way) gives the claim back, so a later
+        tick, here or on another instance, runs it again."""
         try:
-            await self.nightly()
-        except Exception:
-            log.exception("nightly job failed; retried on a later tick")
-            await self.repo.release_job(0, NIGHTLY_KIND, period)
-            return False
-        await self.repo.complete_job(0, NIGHTLY_KIND, period)
-        return True
+            await job()
+        except BaseException as exc:
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("nightly job failed; retried on a later tick")
+            with contextlib.suppress(StorageError):
+                await self.repo.release_job(0, NIGHTLY_KIND, period)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        with contextlib.suppress(StorageError):
+            await self.repo.complete_job(0, NIGHTLY_KIND, period)
 
     def start(self) -> None:
         """Tick now (catch-up after a restart) and then every ``interval``, inside this loop."""
@@ -147,6 +161,10 @@ class Scheduler:
             self._aps = None
         if self.backups is not None:
             await self.backups.stop()
+        if self.nightly_task is not None and not self.nightly_task.done():
+            self.nightly_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.nightly_task
         async with self._lock:
             with contextlib.suppress(StorageError):  # if storage is down, it expires on its own
                 await self.repo.release_lease(LEASE_NAME, self.holder)
