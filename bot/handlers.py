@@ -348,9 +348,7 @@ class Handlers:
         try:
             day, diary_text = self.diary.entry_day(account, text, sent_at)
         except DatePrefixError as exc:
-            await message.reply_text(
-                t(language, "future_date" if exc.reason == "future" else "bad_date")
-            )
+            await message.reply_text(t(language, _date_error_key(exc)))
             return
         entry = await self.diary.post(
             account,
@@ -499,12 +497,11 @@ class Handlers:
             await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
             return
         photo = await _download(context, str(session["file_id"]))
-        reading = Reading(
-            Emotion(session["emotion"]),
-            {str(k): float(v) for k, v in dict(session["probabilities"]).items()},
-            int(session["faces"]),
-            float(session.get("confidence", -1.0)),
-        )
+        emotion = Emotion(session["emotion"])
+        probabilities = {str(k): float(v) for k, v in dict(session["probabilities"]).items()}
+        # A draft stored before calibration existed showed the raw reading.
+        shown = session.get("confidence", probabilities.get(emotion.value, 0.0))
+        reading = Reading(emotion, probabilities, int(session["faces"]), float(shown))
         sent_at = datetime.fromisoformat(str(session["sent_at"]))
         messages = tuple(
             int(m) for m in (session.get("photo_message_id"), message.message_id) if m is not None
@@ -703,20 +700,20 @@ class Handlers:
             return
         if press.action == "edit":
             await query.answer(t(language, "edit_hint"))
-            await _edit_markup(
-                query, render.edit_keyboard(language, entry, today=self._today(account))
-            )
+            today = self.diary.today(account)
+            await _edit_markup(query, render.edit_keyboard(language, entry, today=today))
         elif press.action == "emo" and isinstance(press.extra, Emotion):
             await self._set_emotion(query, account, entry, press.extra)
         elif press.action == "mv" and isinstance(press.extra, date):
-            moved = await self.diary.move(account, entry.id, press.extra)
+            moved = await self.diary.move(account, entry, press.extra)
             if moved is None:
                 await query.answer(t(language, "entry_missing"), show_alert=True)
                 return
             day = format_day(language, moved.entry.day)
             await query.answer(t(language, "entry_moved", date=day) if moved.changed else None)
             if moved.changed:
-                keyboard = render.edit_keyboard(language, moved.entry, today=self._today(account))
+                today = self.diary.today(account)
+                keyboard = render.edit_keyboard(language, moved.entry, today=today)
                 await self._show_in_place(query, account, moved.entry, keyboard)
         elif press.action == "txt":
             await self.diary.repo.set_session(
@@ -738,9 +735,6 @@ class Handlers:
             await query.answer()
             await self._show_in_place(query, account, entry, self._post_keyboard(account, entry))
 
-    def _today(self, account: Account) -> date:
-        return self.diary.today(account)
-
     async def _show_in_place(
         self, query: CallbackQuery, account: Account, entry: Entry, keyboard: InlineKeyboardMarkup
     ) -> None:
@@ -754,7 +748,7 @@ class Handlers:
     ) -> None:
         language = account.user.language
         label = {"emoji": EMOJI[emotion], "emotion": emotion_name(language, emotion)}
-        edited = await self.diary.set_emotion(account, entry.id, emotion)
+        edited = await self.diary.set_emotion(account, entry, emotion)
         if edited is None:
             await query.answer(t(language, "entry_missing"), show_alert=True)
             return
@@ -779,18 +773,17 @@ class Handlers:
         """Erase one entry; remove the person's chat messages of it where Telegram still lets
         a bot (48 hours), and say plainly when it does not."""
         language = account.user.language
-        deleted = await self.diary.delete_entry(account, entry.id)
-        if deleted is None:  # the second tap of a double tap: already gone
+        if not await self.diary.delete_entry(account, entry):  # a double tap: already gone
             await query.answer(t(language, "entry_missing"), show_alert=True)
             return
         await query.answer()
-        kept = self.diary.clock() - deleted.created_at >= DELETE_WINDOW
-        for message_id in deleted.message_ids:
+        kept = self.diary.clock() - entry.created_at >= DELETE_WINDOW
+        for message_id in entry.message_ids:
             try:
                 await context.bot.delete_message(account.user.id, message_id)
             except (BadRequest, Forbidden):
                 kept = True
-        text = t(language, "entry_deleted", date=format_day(language, deleted.day))
+        text = t(language, "entry_deleted", date=format_day(language, entry.day))
         if kept:
             text += "\n\n" + t(language, "entry_deleted_old")
         with contextlib.suppress(BadRequest):
@@ -798,28 +791,29 @@ class Handlers:
 
     async def _take_entry_text(self, message: Message, account: Account, entry_id: str) -> None:
         """📝: the next text message is the entry's new words (a leading date moves it)."""
-        language = account.user.language
         await self.diary.repo.clear_session(account.user.id)
-        if len(message.text or "") > MAX_DIARY_CHARS:
-            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
-            return
-        await self._apply_text_edit(message, account, entry_id, message.text or "", None)
+        entry = await self.diary.entry(account.user.id, entry_id)
+        await self._apply_text_edit(message, account, entry, message.text or "", None)
 
     async def _apply_text_edit(
         self,
         message: Message,
         account: Account,
-        entry_id: str,
+        entry: Entry | None,
         text: str,
         sent_at: datetime | None,
     ) -> None:
         language = account.user.language
+        if entry is None:
+            await message.reply_text(t(language, "entry_missing"))
+            return
+        if len(text) > MAX_DIARY_CHARS:
+            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
+            return
         try:
-            edited = await self.diary.edit_text(account, entry_id, text, sent_at)
+            edited = await self.diary.edit_text(account, entry, text, sent_at)
         except DatePrefixError as exc:
-            await message.reply_text(
-                t(language, "future_date" if exc.reason == "future" else "bad_date")
-            )
+            await message.reply_text(t(language, _date_error_key(exc)))
             return
         if edited is None:
             await message.reply_text(t(language, "entry_missing"))
@@ -955,10 +949,7 @@ class Handlers:
         if account is None or entry is None or words is None:
             await message.reply_text(t(language, "edits_ignored"))
             return
-        if len(words) > MAX_DIARY_CHARS:
-            await message.reply_text(t(language, "caption_too_long", limit=MAX_DIARY_CHARS))
-            return
-        await self._apply_text_edit(message, account, entry.id, words, message.date)
+        await self._apply_text_edit(message, account, entry, words, message.date)
 
     async def not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Groups and channels: say once that Facelog only works one to one, then stay quiet."""
@@ -1019,6 +1010,11 @@ def _is_calendar(message: object) -> bool:
         return False
     rows = message.reply_markup.inline_keyboard
     return bool(rows) and bool(rows[0]) and rows[0][0].text == "◀"
+
+
+def _date_error_key(error: DatePrefixError) -> str:
+    """The answer to a date prefix a post or an edit cannot use."""
+    return "future_date" if error.reason == "future" else "bad_date"
 
 
 def _image_error_key(error: ImageError) -> str:

@@ -72,11 +72,7 @@ class Reading:
     emotion: Emotion
     probabilities: dict[str, float]
     faces: int
-    confidence: float = -1.0
-
-    def __post_init__(self) -> None:
-        if self.confidence < 0:
-            object.__setattr__(self, "confidence", self.probabilities.get(self.emotion.value, 0.0))
+    confidence: float
 
     @classmethod
     def of(cls, analysis: Analysis, bias: Sequence[float] = ZERO) -> Reading:
@@ -241,20 +237,20 @@ class DiaryService:
 
     # -- the person has the last word ------------------------------------------------------
 
-    async def set_emotion(self, account: Account, entry_id: str, emotion: Emotion) -> Edited | None:
+    # The entry passed to these is the person's own, as :meth:`entry` (or
+    # :meth:`entry_by_message`) read it: the lookup is what scopes a press to its presser.
+
+    async def set_emotion(self, account: Account, entry: Entry, emotion: Emotion) -> Edited | None:
         """The person names the entry's emotion; their calibration learns from it.
 
-        None for a missing or another person's entry. Choosing the emotion the entry already has
-        by the person's word changes nothing; choosing what the face read makes the person's
-        word agree with it (still a label: "yes, that was it").
+        None when the entry is gone. Choosing the emotion the entry already has by the person's
+        word changes nothing; choosing what the face read makes the person's word agree with it
+        (still a label: "yes, that was it").
         """
-        entry = await self.repo.get_entry(account.user.id, entry_id)
-        if entry is None:
-            return None
         if entry.by_person and entry.emotion == emotion:
             return Edited(entry, changed=False)
         updated = await self.repo.update_entry(
-            account.user.id, entry_id, emotion=emotion, emotion_source="person"
+            account.user.id, entry, emotion=emotion, emotion_source="person"
         )
         if updated is None:
             return None
@@ -262,16 +258,13 @@ class DiaryService:
         return Edited(updated, changed=True)
 
     async def edit_text(
-        self, account: Account, entry_id: str, text: str, sent_at: datetime | None
+        self, account: Account, entry: Entry, text: str, sent_at: datetime | None
     ) -> Edited | None:
         """New words for an entry, with the date-prefix rules of a new post: a leading date
         moves the entry to that day. Without one, an edited caption or diary message
         (``sent_at``: the message's own date) files the entry under that message's day, as the
         post did; words typed after 📝 (``sent_at`` None) keep the entry's day. Raises
         ``DatePrefixError`` like a post."""
-        entry = await self.repo.get_entry(account.user.id, entry_id)
-        if entry is None:
-            return None
         if sent_at is not None:
             day, words = self.entry_day(account, text.strip(), sent_at)
         else:
@@ -280,27 +273,23 @@ class DiaryService:
         words = words[:MAX_DIARY_CHARS]
         if (day, words) == (entry.day, entry.text):
             return Edited(entry, changed=False)
-        updated = await self.repo.update_entry(account.user.id, entry_id, text=words, day=day)
+        updated = await self.repo.update_entry(account.user.id, entry, text=words, day=day)
         return None if updated is None else Edited(updated, changed=True)
 
-    async def move(self, account: Account, entry_id: str, day: date) -> Edited | None:
+    async def move(self, account: Account, entry: Entry, day: date) -> Edited | None:
         """Move an entry to another day (never into the future of the person's today)."""
-        entry = await self.repo.get_entry(account.user.id, entry_id)
-        if entry is None:
-            return None
         if day > self.today(account) or day == entry.day:
             return Edited(entry, changed=False)
-        updated = await self.repo.update_entry(account.user.id, entry_id, day=day)
+        updated = await self.repo.update_entry(account.user.id, entry, day=day)
         return None if updated is None else Edited(updated, changed=True)
 
-    async def delete_entry(self, account: Account, entry_id: str) -> Entry | None:
+    async def delete_entry(self, account: Account, entry: Entry) -> bool:
         """Erase one entry with its photo, voice note and Anna's comment, and take its label
-        out of the person's calibration. None if there was no such entry (already deleted)."""
-        entry = await self.repo.get_entry(account.user.id, entry_id)
-        if entry is None or not await self.repo.delete_entry(account.user.id, entry_id):
-            return None
+        out of the person's calibration. False if it was already gone (a double tap)."""
+        if not await self.repo.delete_entry(account.user.id, entry.id):
+            return False
         await self.learning.refit(account)
-        return entry
+        return True
 
     async def correction_line(self, account: Account, entry: Entry) -> str:
         """Anna's one short line after the person named the entry's emotion (offline writer

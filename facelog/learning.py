@@ -57,6 +57,12 @@ class Calibrated:
     probabilities: Mapping[Emotion, float]
 
 
+def _own(learned: LearnedBias | None) -> LearnedBias | None:
+    """A stored bias counts as the person's own once they named at least one emotion (a reset
+    record has none)."""
+    return learned if learned is not None and learned.corrections > 0 else None
+
+
 def _examples(readings: Sequence[LabelledReading]) -> list[Example]:
     return [Example.of(r.probabilities, r.label, person=r.person) for r in readings]
 
@@ -116,8 +122,9 @@ class Learning:
         if isinstance(cached, tuple):
             return cached
         stored = await self.repo.get_community_prior(account.user.language)
-        self._remember(key, stored.bias if stored is not None else ZERO)
-        return stored.bias if stored is not None else ZERO
+        prior = stored.bias if stored is not None else ZERO
+        self._remember(key, prior)
+        return prior
 
     async def own(self, account: Account) -> Bias | None:
         """The person's own learned bias; None when they never named an emotion (or reset)."""
@@ -125,9 +132,8 @@ class Learning:
         cached = self._cached(key)
         if not isinstance(cached, _Miss):
             return cached
-        learned = await self.repo.get_learned(account.user.id)
-        own = learned.bias if learned is not None and learned.corrections > 0 else None
-        return self._remember(key, own)
+        learned = _own(await self.repo.get_learned(account.user.id))
+        return self._remember(key, learned.bias if learned is not None else None)
 
     async def bias(self, account: Account) -> Bias:
         """The bias a new reading of this person gets (module docstring: which and why)."""
@@ -136,8 +142,7 @@ class Learning:
 
     async def learned(self, account: Account) -> LearnedBias | None:
         """What ``/settings`` reports: None until the person has named an emotion."""
-        learned = await self.repo.get_learned(account.user.id)
-        return learned if learned is not None and learned.corrections > 0 else None
+        return _own(await self.repo.get_learned(account.user.id))
 
     async def refit(self, account: Account) -> LearnedBias | None:
         """Fit the person's bias again from all their labelled entries (after a correction, a
@@ -147,9 +152,9 @@ class Learning:
         async with self._lock(user_id):
             previous = await self.repo.get_learned(user_id)
             reset_at = previous.reset_at if previous is not None else None
-            if previous is None and not await self._has_person_label(user_id):
-                return None
             readings = await self.repo.labelled_readings(user_id, since=reset_at)
+            if previous is None and not any(r.person for r in readings):
+                return None
             prior = await self.prior(account)
             fitted: Calibration = await asyncio.to_thread(
                 fit, _examples(readings), prior, self.options
@@ -162,11 +167,8 @@ class Learning:
                 reset_at=reset_at,
             )
             await self.repo.set_learned(user_id, learned)
-            self._remember(("person", user_id), learned.bias if learned.corrections else None)
+            self._remember(("person", user_id), learned.bias if _own(learned) else None)
             return learned
-
-    async def _has_person_label(self, user_id: int) -> bool:
-        return any(r.person for r in await self.repo.labelled_readings(user_id))
 
     async def after_post(self, account: Account) -> None:
         """A new reading was shown: for someone who has corrected before it is a weak

@@ -77,7 +77,7 @@ async def _diary(repo: Repository, entries: int, rng: random.Random) -> Account:
             face_emotion=shown,
         )
         if i % 10 == 0:
-            await repo.update_entry(1, entry.id, emotion=Emotion.ANGER, emotion_source="person")
+            await repo.update_entry(1, entry, emotion=Emotion.ANGER, emotion_source="person")
     account = await repo.get_account(1)
     assert account is not None
     return account

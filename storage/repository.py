@@ -35,7 +35,7 @@ import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -343,12 +343,16 @@ def _learned_doc(learned: LearnedBias, cipher: Cipher) -> Document:
     }
 
 
+def _bias(values: Sequence[Any]) -> tuple[float, float, float, float]:
+    a, b, c, d = (float(v) for v in values)
+    return (a, b, c, d)
+
+
 def _learned_from(doc: Mapping[str, Any], cipher: Cipher) -> LearnedBias:
     secret = json.loads(cipher.open_text(doc["learned"]))
-    bias = [float(v) for v in secret["bias"]]
     reset = doc.get("reset_at")
     return LearnedBias(
-        bias=(bias[0], bias[1], bias[2], bias[3]),
+        bias=_bias(secret["bias"]),
         corrections=int(secret["corrections"]),
         confirmations=int(secret["confirmations"]),
         updated_at=_as_utc(doc["updated_at"]),
@@ -998,44 +1002,44 @@ class Repository:
     async def update_entry(
         self,
         user_id: int,
-        entry_id: str,
+        entry: Entry,
         *,
         emotion: Emotion | None = None,
         emotion_source: EmotionSource | None = None,
         text: str | None = None,
         day: date | None = None,
     ) -> Entry | None:
-        """Change what the person may change (emotion and its source, text, day); return the
-        entry as stored now, or None for a missing or another user's entry. Values are checked
-        by :class:`Entry` before anything is written."""
-        oid = _object_id(entry_id)
-        if oid is None:
-            return None
-        doc = await self._entries.find_one({"_id": oid, "user_id": user_id})
-        if doc is None:
-            return None
-        current = _entry_from(doc, self._cipher)
-        changed = Entry(
-            **{
-                **{f: getattr(current, f) for f in Entry.__dataclass_fields__},
-                **({"emotion": emotion} if emotion is not None else {}),
-                **({"emotion_source": emotion_source} if emotion_source is not None else {}),
-                **({"text": text} if text is not None else {}),
-                **({"day": day} if day is not None else {}),
-            }
-        )
+        """Change what the person may change (emotion and its source, text, day) of ``entry``,
+        as the caller read it with :meth:`get_entry`; return the entry as stored now, or None
+        when the user has no such entry (any more). The values are checked by :class:`Entry`
+        before anything is written, and only the fields given are written."""
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("emotion", emotion),
+                ("emotion_source", emotion_source),
+                ("text", text),
+                ("day", day),
+            )
+            if value is not None
+        }
+        changed = replace(entry, **changes)
+        # Pinned on every change: older documents lack them, and the defaults they read as must
+        # not move once ``emotion`` is the person's word.
         fields: Document = {
-            "emotion": changed.emotion.value,
-            "emotion_source": changed.emotion_source,
-            "text": self._cipher.seal_text(changed.text),
-            "day": changed.day.isoformat(),
-            # Pinned on first change: older documents lack them, and the defaults they read as
-            # must not move once ``emotion`` is the person's word.
             "face_emotion": changed.face.value,
             "face_confidence": changed.face_confidence,
         }
+        if emotion is not None:
+            fields["emotion"] = changed.emotion.value
+        if emotion_source is not None:
+            fields["emotion_source"] = changed.emotion_source
+        if text is not None:
+            fields["text"] = self._cipher.seal_text(changed.text)
+        if day is not None:
+            fields["day"] = changed.day.isoformat()
         updated = await self._entries.find_one_and_update(
-            {"_id": oid, "user_id": user_id},
+            {"_id": ObjectId(entry.id), "user_id": user_id},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
         )
@@ -1079,19 +1083,13 @@ class Repository:
         )
 
     @_guard
-    async def learning_users(self) -> list[int]:
-        """Everyone with a learned-bias record (the nightly job refits them on a new prior)."""
-        return [int(doc["_id"]) async for doc in self._calibration.find({}, {"_id": 1})]
-
-    @_guard
     async def get_community_prior(self, language: str) -> LearnedBias | None:
         """The language's community prior, if one was computed (four numbers, no person)."""
         doc = await self._community.find_one({"_id": language})
         if doc is None:
             return None
-        bias = [float(v) for v in doc["bias"]]
         return LearnedBias(
-            bias=(bias[0], bias[1], bias[2], bias[3]),
+            bias=_bias(doc["bias"]),
             corrections=int(doc["corrections"]),
             confirmations=int(doc["confirmations"]),
             updated_at=_as_utc(doc["updated_at"]),

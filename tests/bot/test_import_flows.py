@@ -33,7 +33,7 @@ async def test_an_export_comes_back_and_a_second_import_skips_it(
     # The person said it was another feeling than the face read (#24): both come back.
     [entry] = await rig.repo.recent_entries(mia.id, 1)
     said = next(e for e in Emotion if e != entry.face)
-    await rig.repo.update_entry(mia.id, entry.id, emotion=said, emotion_source="person")
+    await rig.repo.update_entry(mia.id, entry, emotion=said, emotion_source="person")
     await mia.send_command("/export")
     [document] = await mia.wait_for_reply(lambda c: c.method == "sendDocument")
     exported = mia.downloaded(document)

@@ -40,9 +40,7 @@ async def post(
 
 
 async def correct(repo: Repository, learning: Learning, account: Account, entry: Entry) -> None:
-    await repo.update_entry(
-        account.user.id, entry.id, emotion=Emotion.ANGER, emotion_source="person"
-    )
+    await repo.update_entry(account.user.id, entry, emotion=Emotion.ANGER, emotion_source="person")
     await learning.refit(account)
 
 
