@@ -29,21 +29,13 @@ from inference.realface_model import (
     load_realface,
     predict_flipped,
 )
+from tests.inference.test_realfaces import _need
 
 DATA = realfaces.default_root()
 REPO = Path(__file__).resolve().parents[2]
 #: The issue's bar for "the same model", and what float16 weights reach (0.0026 measured).
 MIN_AGREEMENT = 0.99
 MAX_PROB_DIFF = 0.01
-
-
-def _need(path: Path) -> None:
-    if path.exists():
-        return
-    message = f"{path} is not on this machine (../shared/data beside the checkout)"
-    if os.environ.get("CI"):
-        pytest.fail(message + ": CI always has it")
-    pytest.skip(message)
 
 
 # -- the file -----------------------------------------------------------------------------------
